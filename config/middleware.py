@@ -1,0 +1,30 @@
+class ContentSecurityPolicyMiddleware:
+    """Scripts only from our own origin, never inline; nothing from other hosts.
+
+    Styles allow inline attributes because Leaflet and the Django admin set
+    them; scripts, the thing that matters, are strict. A view can relax
+    framing (the embeddable counter) by setting ``response.csp_frame_ancestors``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            frame_ancestors = getattr(response, "csp_frame_ancestors", "'none'")
+            response["Content-Security-Policy"] = "; ".join(
+                [
+                    "default-src 'self'",
+                    "script-src 'self'",
+                    "style-src 'self' 'unsafe-inline'",
+                    "img-src 'self' data: blob:",
+                    "font-src 'self'",
+                    "connect-src 'self'",
+                    "object-src 'none'",
+                    "base-uri 'self'",
+                    "form-action 'self'",
+                    f"frame-ancestors {frame_ancestors}",
+                ]
+            )
+        return response
