@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from prisoners.forms import PrisonerAdminForm
+from prisoners.models import CaseEvent, Facility, Imprisonment, Prisoner
+
+
+class ImprisonmentInline(admin.TabularInline):
+    model = Imprisonment
+    extra = 0
+    autocomplete_fields = ["facility"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+
+
+@admin.register(Prisoner)
+class PrisonerAdmin(admin.ModelAdmin):
+    form = PrisonerAdminForm
+    list_display = ["name", "name_original", "status", "accepts_letters", "is_published"]
+    list_filter = ["status", "accepts_letters", "is_published"]
+    search_fields = ["name", "name_original", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ImprisonmentInline, CaseEventInline]
+    fieldsets = [
+        (None, {"fields": ["name", "name_original", "slug", "status", "is_published", "photo"]}),
+        (None, {"fields": ["bio", "charges", "sentence"]}),
+        (None, {"fields": ["birthday_month", "birthday_day"]}),
+        (None, {"fields": ["accepts_letters", "letter_languages"]}),
+    ]
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "country"]
+    list_filter = ["country"]
+    search_fields = ["name", "name_original", "city", "address"]
