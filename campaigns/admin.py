@@ -1,0 +1,93 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from campaigns import services
+from campaigns.models import Action, Campaign, OfflineReport, Tally
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "goal",
+        "actions_total",
+        "is_published",
+    ]
+    list_filter = ["kind", "is_published"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["prisoners"]
+    readonly_fields = ["actions_total", "countries_total", "tallied_at", "tally_recomputes"]
+    actions = ["recompute_tallies"]
+
+    @admin.action(description=_("Recompute tallies from the ledger"))
+    def recompute_tallies(self, request, queryset):
+        drifted = [c for c in queryset if services.campaign_tallies_recompute(campaign_id=c.pk)]
+        self.message_user(
+            request,
+            ngettext(
+                "Recomputed %(count)d campaign; %(drifted)d had drifted.",
+                "Recomputed %(count)d campaigns; %(drifted)d had drifted.",
+                queryset.count(),
+            )
+            % {"count": queryset.count(), "drifted": len(drifted)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(OfflineReport)
+class OfflineReportAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "kind", "quantity", "country", "organisation", "reported_on"]
+    list_filter = ["campaign", "kind", "country"]
+    search_fields = ["organisation", "note"]
+    date_hierarchy = "reported_on"
+
+    def save_model(self, request, obj, form, change):
+        services.offline_report_save(report=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.offline_report_delete(report=obj)
+
+    def delete_queryset(self, request, queryset):
+        for report in queryset:
+            services.offline_report_delete(report=report)
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    """The ledger, read-only: actions change only through their sources."""
+
+    list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source_type"]
+    list_filter = ["kind", "campaign", "source_type"]
+    list_select_related = ["campaign", "source_type"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tally)
+class TallyAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "country", "kind", "quantity"]
+    list_filter = ["campaign", "kind"]
+    list_select_related = ["campaign"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from prisoners.models import Prisoner
+
+
+class Campaign(models.Model):
+    class Kind(models.TextChoices):
+        LETTER_MARATHON = "letter_marathon", _("Letter marathon")
+        DAY_OF_SOLIDARITY = "day_of_solidarity", _("Day of solidarity")
+        BIRTHDAY_POSTCARDS = "birthday_postcards", _("Birthday postcards")
+        PETITION = "petition", _("Petition")
+
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    goal = models.PositiveIntegerField(
+        _("goal in actions"), null=True, blank=True, help_text=_("Leave empty for no goal.")
+    )
+    prisoners = models.ManyToManyField(
+        Prisoner, verbose_name=_("prisoners"), related_name="campaigns", blank=True
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+
+    # Written only by campaigns.services.campaign_tallies_recompute: what the
+    # public pages read instead of counting the ledger.
+    actions_total = models.PositiveBigIntegerField(_("actions in total"), default=0, editable=False)
+    countries_total = models.PositiveIntegerField(_("countries"), default=0, editable=False)
+    tallied_at = models.DateTimeField(_("tallied at"), null=True, editable=False)
+    # Set when the ledger changed and a recompute is pending; cleared by the
+    # task that claims the recompute. One pending recompute per campaign.
+    tally_dirty_at = models.DateTimeField(null=True, editable=False)
+    # How many recomputes ran: lets an operator see that bursts coalesce.
+    tally_recomputes = models.PositiveBigIntegerField(
+        _("tally recomputes"), default=0, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_dates_ordered",
+                violation_error_message=_("The campaign cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaigns:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.goal:
+            return None
+        return min(100, self.actions_total * 100 // self.goal)
+
+
+class ActionKind(models.TextChoices):
+    LETTER = "letter", _("Letters")
+    POSTCARD = "postcard", _("Postcards")
+    SIGNATURE = "signature", _("Signatures")
+    EVENT = "event", _("Events")
+    PARTICIPANT = "participant", _("Event participants")
+    OTHER = "other", _("Other actions")
+
+
+class Action(models.Model):
+    """One act of solidarity in the ledger.
+
+    Every countable thing (an approved letter, a confirmed signature, a
+    published event report, an offline report) yields its actions through
+    campaigns.services.action_record; a source yields each kind once.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
+    prisoner = models.ForeignKey(
+        Prisoner, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    country = CountryField(_("country"), blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    source_id = models.PositiveBigIntegerField()
+    source = GenericForeignKey("source_type", "source_id")
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "kind"], name="one_action_per_source_and_kind"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="action_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["campaign", "country", "kind"])]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.get_kind_display()} ({self.country or '—'})"
+
+
+class Tally(models.Model):
+    """The ledger summed per campaign, country and kind. Recomputable."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
+    country = CountryField(_("country"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "country", "kind"], name="one_tally_per_campaign_country_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.country} {self.kind}: {self.quantity}"
+
+
+class OfflineReport(models.Model):
+    """Actions a partner reports by other means: "N letters from <country>"."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="offline_reports",
+        verbose_name=_("campaign"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    quantity = models.PositiveIntegerField(_("how many"))
+    country = CountryField(_("country"))
+    organisation = models.CharField(_("reported by"), max_length=200)
+    reported_on = models.DateField(_("date"))
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offline report")
+        verbose_name_plural = _("offline reports")
+        ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="offline_report_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.quantity} {self.get_kind_display()} — {self.country.name}, {self.organisation}"
+        )

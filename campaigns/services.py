@@ -1,0 +1,236 @@
+"""The action ledger and its tallies.
+
+How a tally stays exact (DESIGN, "Tallies, precisely"):
+
+* Recording or withdrawing an action commits first. Only then, in an
+  on-commit hook, the campaign is marked dirty with a conditional UPDATE; the
+  caller whose UPDATE flipped the marker from empty enqueues the recompute.
+  Everyone else sees a marker already set, which means a task has not yet
+  claimed it and will read the ledger after their commit. So a burst of
+  actions costs one pending recompute per campaign, not one each.
+* The task claims the marker (UPDATE ... SET dirty = NULL WHERE dirty IS NOT
+  NULL) in its own committed statement before it reads the ledger. A
+  duplicate delivery finds nothing to claim and does nothing.
+* The recompute replaces the campaign's tally rows with one
+  INSERT ... SELECT ... GROUP BY over the ledger, in one transaction,
+  serialised per campaign.
+* If Redis is down, the marker stays set and the periodic reconcile finds
+  it; if the process dies between commit and marking, the reconcile's full
+  recompute finds the drift and logs it.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from campaigns.models import Action, ActionKind, Campaign, OfflineReport, Tally
+from prisoners.models import Prisoner
+
+logger = logging.getLogger(__name__)
+
+
+class LedgerError(Exception):
+    pass
+
+
+def action_record(
+    *,
+    source: models.Model,
+    kind: str,
+    campaign: Campaign,
+    country: str,
+    quantity: int = 1,
+    prisoner: Prisoner | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Action | None:
+    """Record (or correct) the action a source yields of this kind.
+
+    Calling it again for the same source and kind replaces the earlier
+    figures: a corrected report never adds up twice. A quantity of zero
+    withdraws the action.
+    """
+    if kind not in ActionKind.values:
+        raise LedgerError(f"unknown action kind {kind!r}")
+    if quantity < 0:
+        raise LedgerError("an action cannot have a negative quantity")
+    if quantity == 0:
+        action_withdraw(source=source, kind=kind)
+        return None
+    source_type = ContentType.objects.get_for_model(source)
+    with transaction.atomic():
+        previous_campaign_id = (
+            Action.objects.filter(source_type=source_type, source_id=source.pk, kind=kind)
+            .values_list("campaign_id", flat=True)
+            .first()
+        )
+        action, _ = Action.objects.update_or_create(
+            source_type=source_type,
+            source_id=source.pk,
+            kind=kind,
+            defaults={
+                "campaign": campaign,
+                "country": country or "",
+                "quantity": quantity,
+                "prisoner": prisoner,
+                "occurred_at": occurred_at or timezone.now(),
+            },
+        )
+    tallies_refresh_on_commit(campaign_id=campaign.pk)
+    if previous_campaign_id and previous_campaign_id != campaign.pk:
+        tallies_refresh_on_commit(campaign_id=previous_campaign_id)
+    return action
+
+
+def action_withdraw(*, source: models.Model, kind: str | None = None) -> int:
+    """Take a source's actions (or one kind of them) out of the ledger."""
+    qs = Action.objects.filter(
+        source_type=ContentType.objects.get_for_model(source), source_id=source.pk
+    )
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    with transaction.atomic():
+        campaign_ids = set(qs.values_list("campaign_id", flat=True))
+        deleted, _ = qs.delete()
+    for campaign_id in campaign_ids:
+        tallies_refresh_on_commit(campaign_id=campaign_id)
+    return deleted
+
+
+def tallies_refresh_on_commit(*, campaign_id: int) -> None:
+    # robust: the submission is saved whatever happens to the broker; a
+    # failure here is logged and repaired by the periodic reconcile.
+    transaction.on_commit(lambda: _tallies_mark_dirty(campaign_id), robust=True)
+
+
+def _tallies_mark_dirty(campaign_id: int) -> None:
+    from campaigns.tasks import tally_recompute
+
+    flipped = Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
+        tally_dirty_at=timezone.now()
+    )
+    if flipped:
+        tally_recompute.apply_async(
+            args=[campaign_id], countdown=settings.TALLY_COALESCE_SECONDS or None
+        )
+
+
+def tallies_claim(*, campaign_id: int) -> bool:
+    """Take the pending-recompute marker; False when there was none to take."""
+    return bool(
+        Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=False).update(
+            tally_dirty_at=None
+        )
+    )
+
+
+def tallies_mark_dirty(*, campaign_id: int) -> None:
+    """Put the marker back, e.g. after a recompute failed, for the reconcile to see."""
+    Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
+        tally_dirty_at=timezone.now()
+    )
+
+
+def _tally_rows(campaign_id: int) -> dict[tuple[str, str], int]:
+    return {
+        (country, kind): quantity
+        for country, kind, quantity in Tally.objects.filter(campaign_id=campaign_id).values_list(
+            "country", "kind", "quantity"
+        )
+    }
+
+
+def campaign_tallies_recompute(*, campaign_id: int) -> bool:
+    """Replace a campaign's tallies with the ledger summed from scratch.
+
+    Returns whether anything changed, so the reconcile can say when it had
+    to repair drift.
+    """
+    tally_table = Tally._meta.db_table
+    action_table = Action._meta.db_table
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Serialise recomputes of one campaign without locking the
+            # campaign row, which the on-commit marker also updates.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, campaign_id])
+        before = _tally_rows(campaign_id)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {tally_table} WHERE campaign_id = %s", [campaign_id])  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {tally_table} (campaign_id, country, kind, quantity) "  # noqa: S608
+                f"SELECT campaign_id, country, kind, SUM(quantity) FROM {action_table} "
+                "WHERE campaign_id = %s GROUP BY campaign_id, country, kind",
+                [campaign_id],
+            )
+        after = _tally_rows(campaign_id)
+        totals = Tally.objects.filter(campaign_id=campaign_id).aggregate(
+            actions=Sum("quantity"),
+            countries=Count("country", distinct=True, filter=~Q(country="")),
+        )
+        Campaign.objects.filter(pk=campaign_id).update(
+            actions_total=totals["actions"] or 0,
+            countries_total=totals["countries"] or 0,
+            tallied_at=timezone.now(),
+            tally_recomputes=F("tally_recomputes") + 1,
+        )
+    return before != after
+
+
+def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) -> list[int]:
+    """Recompute every active campaign and any whose recompute is overdue.
+
+    Returns the ids of campaigns whose tallies had drifted from the ledger.
+    """
+    today = timezone.localdate()
+    overdue = timezone.now() - stale_after
+    campaign_ids = Campaign.objects.filter(
+        Q(starts_on__lte=today, ends_on__isnull=True)
+        | Q(starts_on__lte=today, ends_on__gte=today - dt.timedelta(days=7))
+        | Q(tally_dirty_at__lte=overdue)
+    ).values_list("pk", flat=True)
+    drifted = []
+    for campaign_id in campaign_ids:
+        tallies_claim(campaign_id=campaign_id)
+        if campaign_tallies_recompute(campaign_id=campaign_id):
+            drifted.append(campaign_id)
+    if drifted:
+        logger.warning("tally reconcile repaired drift in campaigns %s", drifted)
+    return drifted
+
+
+def offline_report_save(*, report: OfflineReport, user=None) -> OfflineReport:
+    """Create or correct an offline report; its action is replaced, never added."""
+    with transaction.atomic():
+        if report.pk is None and user is not None:
+            report.created_by = user
+        report.full_clean()
+        previous_kind = (
+            OfflineReport.objects.filter(pk=report.pk).values_list("kind", flat=True).first()
+            if report.pk
+            else None
+        )
+        report.save()
+        if previous_kind and previous_kind != report.kind:
+            action_withdraw(source=report, kind=previous_kind)
+        action_record(
+            source=report,
+            kind=report.kind,
+            campaign=report.campaign,
+            country=report.country.code,
+            quantity=report.quantity,
+            occurred_at=timezone.make_aware(
+                dt.datetime.combine(report.reported_on, dt.time(12, 0))
+            ),
+        )
+    return report
+
+
+def offline_report_delete(*, report: OfflineReport) -> None:
+    with transaction.atomic():
+        action_withdraw(source=report)
+        report.delete()

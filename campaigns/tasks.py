@@ -1,0 +1,25 @@
+from celery import shared_task
+
+from campaigns import services
+
+
+@shared_task(acks_late=True)
+def tally_recompute(campaign_id: int) -> bool:
+    """Recompute one campaign's tallies if a recompute is pending.
+
+    Safe twice: a second delivery finds the marker already claimed.
+    """
+    if not services.tallies_claim(campaign_id=campaign_id):
+        return False
+    try:
+        services.campaign_tallies_recompute(campaign_id=campaign_id)
+    except Exception:
+        # Leave a marker so the reconcile repairs what this run could not.
+        services.tallies_mark_dirty(campaign_id=campaign_id)
+        raise
+    return True
+
+
+@shared_task
+def tallies_reconcile() -> list[int]:
+    return services.tallies_reconcile()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("<slug:slug>/", views.campaign_detail, name="detail"),
+]
