@@ -1,0 +1,94 @@
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Action, OfflineReport
+from tests.factories import committed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_sends_anonymous_visitors_to_the_allauth_login(client):
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == "/accounts/login/"
+    assert "admin" in response.request["QUERY_STRING"]
+
+
+def test_admin_refuses_a_signed_in_non_staff_user(client, volunteer):
+    client.force_login(volunteer)
+    assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_an_editor_enters_and_corrects_an_offline_report(client, editor, campaign):
+    client.force_login(editor)
+    url = reverse("admin:campaigns_offlinereport_add")
+    data = {
+        "campaign": campaign.pk,
+        "kind": "letter",
+        "quantity": "250",
+        "country": "TG",
+        "organisation": "Amnesty Togo",
+        "reported_on": "2013-01-15",
+        "note": "Pupils wrote letters.",
+    }
+    assert client.post(url, data).status_code == 302
+    report = OfflineReport.objects.get()
+    assert report.created_by == editor
+    change = reverse("admin:campaigns_offlinereport_change", args=[report.pk])
+    with committed():
+        assert client.post(change, {**data, "quantity": "300"}).status_code == 302
+    assert list(Action.objects.values_list("country", "quantity")) == [("TG", 300)]
+    campaign.refresh_from_db()
+    assert campaign.actions_total == 300
+
+
+def test_a_bad_offline_report_is_refused_next_to_the_field(client, editor, campaign):
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:campaigns_offlinereport_add"),
+        {
+            "campaign": campaign.pk,
+            "kind": "letter",
+            "quantity": "-5",
+            "country": "XX",
+            "organisation": "",
+            "reported_on": "not a date",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) >= {"quantity", "country", "organisation", "reported_on"}
+    assert not Action.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "prisoners_prisoner",
+        "prisoners_facility",
+        "campaigns_campaign",
+        "campaigns_offlinereport",
+        "campaigns_action",
+        "campaigns_tally",
+    ],
+)
+def test_admin_changelists_open(client, editor, campaign, name):
+    client.force_login(editor)
+    assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+
+
+def test_admin_edits_a_prisoners_languages_with_checkboxes(client, editor, prisoner):
+    client.force_login(editor)
+    url = reverse("admin:prisoners_prisoner_change", args=[prisoner.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert (
+        'value="be" checked' in response.text
+        or 'value="be"\n' in response.text
+        or "checked" in response.text
+    )
+
+
+def test_the_ledger_cannot_be_edited_by_hand(client, editor, campaign):
+    client.force_login(editor)
+    assert client.get(reverse("admin:campaigns_action_add")).status_code == 403

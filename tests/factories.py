@@ -1,0 +1,91 @@
+"""Small factories: plain functions with sensible defaults."""
+
+import datetime as dt
+import itertools
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.test import TestCase
+
+from campaigns.models import Campaign, OfflineReport
+from campaigns.services import offline_report_save
+from prisoners.models import CaseEvent, Facility, Imprisonment, Prisoner
+
+_seq = itertools.count(1)
+
+
+def committed():
+    """Run what the code queued with transaction.on_commit, as a real commit would.
+
+    Tests run inside a transaction that never commits; this context manager
+    executes the callbacks registered within it when it exits.
+    """
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def make_user(*, email=None, password="correct horse battery", verified=True, **fields):
+    n = next(_seq)
+    email = email or f"user{n}@example.org"
+    user = get_user_model().objects.create_user(
+        username=fields.pop("username", f"user{n}"), email=email, password=password, **fields
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+def make_facility(**fields):
+    defaults = {
+        "name": f"Prison {next(_seq)}",
+        "address": "2 Valadarski St\n220030 Minsk\nBelarus",
+        "address_original": "ул. Володарского, 2\n220030 г. Минск",
+        "city": "Minsk",
+        "country": "BY",
+    }
+    return Facility.objects.create(**{**defaults, **fields})
+
+
+def make_prisoner(*, facility=None, **fields):
+    n = next(_seq)
+    defaults = {
+        "name": f"Prisoner {n}",
+        "slug": f"prisoner-{n}",
+        "status": Prisoner.Status.CONVICTED,
+    }
+    prisoner = Prisoner.objects.create(**{**defaults, **fields})
+    if facility is not None:
+        Imprisonment.objects.create(prisoner=prisoner, facility=facility, since=dt.date(2021, 1, 1))
+    return prisoner
+
+
+def make_case_event(prisoner, **fields):
+    defaults = {"date": dt.date(2021, 1, 1), "kind": CaseEvent.Kind.ARREST, "text": "Detained."}
+    return CaseEvent.objects.create(prisoner=prisoner, **{**defaults, **fields})
+
+
+def make_campaign(**fields):
+    n = next(_seq)
+    defaults = {
+        "slug": f"campaign-{n}",
+        "title": f"Campaign {n}",
+        "kind": Campaign.Kind.LETTER_MARATHON,
+        "starts_on": dt.date(2012, 12, 7),
+        "is_published": True,
+    }
+    prisoners = fields.pop("prisoners", [])
+    campaign = Campaign.objects.create(**{**defaults, **fields})
+    campaign.prisoners.set(prisoners)
+    return campaign
+
+
+def make_report(campaign, *, country="PL", kind="letter", quantity=10, **fields):
+    report = OfflineReport(
+        campaign=campaign,
+        country=country,
+        kind=kind,
+        quantity=quantity,
+        organisation=fields.pop("organisation", "Amnesty International"),
+        reported_on=fields.pop("reported_on", dt.date(2013, 1, 10)),
+        **fields,
+    )
+    with committed():
+        return offline_report_save(report=report)
