@@ -241,6 +241,12 @@ if not DEBUG:
 BIRTHDAYS_WINDOW_DAYS = env.int("BIRTHDAYS_WINDOW_DAYS", default=42)
 # Salt for hashing client addresses (rate limits); raw IPs are never stored.
 CLIENT_HASH_SALT = env.str("CLIENT_HASH_SALT", default=SECRET_KEY)
+# Behind a proxy, the request header that carries the client address, as in
+# request.META (e.g. HTTP_X_REAL_IP). Empty: the socket's address.
+CLIENT_IP_HEADER = env.str("DJANGO_CLIENT_IP_HEADER", default="")
+# Public forms: sent faster than this is a bot; open longer than that is stale.
+FORM_MIN_SECONDS = env.int("FORM_MIN_SECONDS", default=3)
+FORM_MAX_AGE_SECONDS = env.int("FORM_MAX_AGE_SECONDS", default=6 * 60 * 60)
 
 LOGGING = {
     "version": 1,

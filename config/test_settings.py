@@ -29,3 +29,5 @@ CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{os.getpid()}"}}
 # No collectstatic in tests: whitenoise finds files as the dev server does.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests post forms at machine speed; the too-fast check has its own tests.
+FORM_MIN_SECONDS = 0

@@ -1,0 +1,98 @@
+"""Spam defences for public forms, with no third-party service.
+
+* a honeypot field people never see and bots fill in;
+* a signed timestamp: a form sent faster than a person types, or from a page
+  left open for hours, is refused with a message and re-shown with its data;
+* a per-client rate limit in the cache, keyed by a salted hash of the
+  address: raw IP addresses are never stored.
+"""
+
+import hashlib
+import hmac
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+_SIGNER_SALT = "solidarity.form-started"
+
+
+class SpamCheckedForm(forms.Form):
+    """Mix into a public form; ``clean`` refuses bots and stale pages."""
+
+    # Named like a field a bot wants to fill; hidden by CSS (.hp), skipped
+    # by keyboard and autofill.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A fresh stamp every time the form is shown, including after errors.
+        self.initial["started"] = signing.TimestampSigner(salt=_SIGNER_SALT).sign(
+            str(int(time.time()))
+        )
+        self._submitted_stamp = ""
+        if self.is_bound:
+            # Check the stamp that came in, but re-render with the fresh one,
+            # so a form shown again after an error does not go stale.
+            self._submitted_stamp = self.data.get("started", "")
+            self.data = self.data.copy()
+            self.data["started"] = self.initial["started"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(
+                _("This form could not be accepted. Please leave the last field empty."),
+                code="honeypot",
+            )
+        signer = signing.TimestampSigner(salt=_SIGNER_SALT)
+        try:
+            # The time is signed, so it cannot be forged; its age is ours to judge.
+            started = int(signer.unsign(self._submitted_stamp))
+        except (signing.BadSignature, ValueError):
+            raise forms.ValidationError(
+                _("This form could not be checked. Please send it again."), code="bad_stamp"
+            ) from None
+        age = time.time() - started
+        if age > settings.FORM_MAX_AGE_SECONDS:
+            raise forms.ValidationError(
+                _("This page was open for a long time. Please check your text and send it again."),
+                code="expired",
+            )
+        if age < settings.FORM_MIN_SECONDS:
+            raise forms.ValidationError(
+                _("That was faster than anyone can type. Please wait a moment and send it again."),
+                code="too_fast",
+            )
+        return cleaned
+
+
+def client_key(request) -> str:
+    """A salted hash standing for the client: good for limits, useless as an address."""
+    header = settings.CLIENT_IP_HEADER
+    address = request.META.get(header, "") if header else ""
+    address = address.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+    digest = hmac.new(settings.CLIENT_HASH_SALT.encode(), address.encode(), hashlib.sha256)
+    return digest.hexdigest()[:24]
+
+
+def rate_limited(request, *, scope: str, limit: int, period: int) -> bool:
+    """Count this request against ``limit`` per ``period`` seconds; True when over."""
+    window = int(time.time() // period)
+    key = f"rl:{scope}:{client_key(request)}:{window}"
+    # add() then incr() keeps the counter atomic on Redis and locmem alike.
+    cache.add(key, 0, timeout=period + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=period + 5)
+        count = 1
+    return count > limit

@@ -1,0 +1,71 @@
+import time
+
+import pytest
+from django import forms
+from django.core import signing
+from django.test import RequestFactory
+
+from config.antispam import SpamCheckedForm, client_key, rate_limited
+
+
+class NoteForm(SpamCheckedForm):
+    text = forms.CharField()
+
+
+def stamp(seconds_ago=60):
+    return signing.TimestampSigner(salt="solidarity.form-started").sign(
+        str(int(time.time() - seconds_ago))
+    )
+
+
+def test_a_person_passes():
+    assert NoteForm({"text": "hi", "started": stamp()}).is_valid()
+
+
+def test_a_filled_honeypot_is_refused_and_the_text_kept():
+    form = NoteForm({"text": "hi", "website": "http://spam", "started": stamp()})
+    assert not form.is_valid()
+    assert "leave the last field empty" in form.non_field_errors()[0]
+    assert form["text"].value() == "hi"
+
+
+def test_too_fast_is_refused(settings):
+    settings.FORM_MIN_SECONDS = 3
+    form = NoteForm({"text": "hi", "started": stamp(seconds_ago=0)})
+    assert not form.is_valid()
+    assert "faster than anyone can type" in form.non_field_errors()[0]
+
+
+def test_a_page_left_open_too_long_is_refused(settings):
+    settings.FORM_MAX_AGE_SECONDS = 60
+    old = stamp(seconds_ago=120)
+    form = NoteForm({"text": "hi", "started": old})
+    assert not form.is_valid()
+    assert "open for a long time" in form.non_field_errors()[0]
+    # Shown again with a fresh stamp, so sending it again works.
+    again = NoteForm({"text": "hi", "started": form["started"].value()})
+    assert form["started"].value() != old
+    assert again.is_valid()
+
+
+@pytest.mark.parametrize("bad", ["", "123", stamp() + "x"])
+def test_a_forged_or_missing_stamp_is_refused(bad):
+    form = NoteForm({"text": "hi", "started": bad})
+    assert not form.is_valid()
+    assert form.non_field_errors()
+
+
+def test_rate_limit_counts_per_client_and_resets_per_window():
+    rf = RequestFactory()
+    a = rf.post("/", REMOTE_ADDR="203.0.113.7")
+    b = rf.post("/", REMOTE_ADDR="198.51.100.9")
+    results = [rate_limited(a, scope="t", limit=3, period=600) for _ in range(4)]
+    assert results == [False, False, False, True]
+    assert rate_limited(b, scope="t", limit=3, period=600) is False
+
+
+def test_the_client_key_does_not_contain_the_address():
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")
+    key = client_key(request)
+    assert "203.0.113.7" not in key and "203" not in key[:3]
+    assert key == client_key(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
