@@ -57,8 +57,21 @@ class OfflineReportAdmin(admin.ModelAdmin):
             services.offline_report_delete(report=report)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write: staff may look, never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ReadOnlyAdmin):
     """The ledger, read-only: actions change only through their sources."""
 
     list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source_type"]
@@ -67,27 +80,9 @@ class ActionAdmin(admin.ModelAdmin):
     date_hierarchy = "occurred_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Tally)
-class TallyAdmin(admin.ModelAdmin):
+class TallyAdmin(ReadOnlyAdmin):
     list_display = ["campaign", "country", "kind", "quantity"]
     list_filter = ["campaign", "kind"]
     list_select_related = ["campaign"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
