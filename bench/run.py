@@ -405,7 +405,8 @@ def measure_page_weight(url: str) -> dict:
         }
     from playwright.sync_api import sync_playwright
 
-    sizes: list[int] = []
+    urls: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium,
@@ -424,10 +425,22 @@ def measure_page_weight(url: str) -> dict:
         page = context.new_page()
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
-        cdp.on("Network.loadingFinished", lambda e: sizes.append(int(e["encodedDataLength"])))
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: urls.update({e["requestId"]: e["request"]["url"]}),
+        )
+        # encodedDataLength: bytes on the wire, headers included, after compression.
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: sizes.update({e["requestId"]: int(e["encodedDataLength"])}),
+        )
         page.goto(url, wait_until="networkidle")
         browser.close()
-    return {"bytes": sum(sizes), "requests": len(sizes)}
+    return {
+        "bytes": sum(sizes.values()),
+        "requests": len(sizes),
+        "resources": {urllib.parse.urlsplit(urls.get(k, k)).path: v for k, v in sizes.items()},
+    }
 
 
 # --- in-process -----------------------------------------------------------------
