@@ -70,7 +70,7 @@ def _insert_actions(*, campaign, prisoner_ids: list[int], countries: list[str], 
                 "   * power((((i %% 1000003) * 48271) %% 1000003) / 1000003.0, 3))::int],"
                 " 1 + (i %% 5 = 0)::int, %(source_type)s, %(offset)s + i,"
                 " now() - (i %% 864000) * interval '1 second', now()"
-                " FROM generate_series(%(lo)s, %(hi)s) AS i",
+                " FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS i",
                 {
                     "kinds": kinds,
                     "campaign": campaign.pk,
