@@ -474,7 +474,8 @@ def query_counts(names: dict) -> dict:
 
 
 def measure_ledger(names: dict, *, runs: int) -> dict:
-    from django.db import connection
+    from django.db import connection, transaction
+    from django.db.models import Max
     from django.utils import timezone
 
     from campaigns.models import Action, Campaign, OfflineReport
@@ -490,15 +491,28 @@ def measure_ledger(names: dict, *, runs: int) -> dict:
             cursor.execute(report.FLOOR_SQL, [big.pk])
             cursor.fetchall()
 
+    def floor_serial():
+        # PostgreSQL never plans INSERT ... SELECT in parallel; this shows what
+        # the floor costs under the same restriction.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute(report.FLOOR_SQL, [big.pk])
+            cursor.fetchall()
+
     def recompute():
         campaign_tallies_recompute(campaign_id=big.pk)
 
-    floor(), recompute()  # warm the buffer cache for both alike
-    floor_s = timed(floor, runs=runs)
-    recompute_s = timed(recompute, runs=runs)
+    floor(), floor_serial(), recompute()  # warm the buffer cache for all alike
+    samples: dict = {floor: [], floor_serial: [], recompute: []}
+    for _ in range(runs):  # interleaved, so load from other processes hits all alike
+        for fn, times in samples.items():
+            times.append(timed(fn, runs=1))
+    floor_s, floor_serial_s, recompute_s = (statistics.median(t) for t in samples.values())
 
     small_rows = Action.objects.filter(campaign=small).count()
-    next_id = iter(range(gen.SOURCE_OFFSET * 2, gen.SOURCE_OFFSET * 3))
+    # New sources each time: recording an existing one would be a correction.
+    first_id = Action.objects.aggregate(m=Max("source_id"))["m"] + 1
+    next_id = iter(range(first_id, first_id + 10**6))
 
     def one_more(campaign):
         return lambda: action_record(
@@ -528,6 +542,7 @@ def measure_ledger(names: dict, *, runs: int) -> dict:
         "ledger_rows": rows,
         "small_rows": small_rows,
         "floor_s": floor_s,
+        "floor_serial_s": floor_serial_s,
         "recompute_s": recompute_s,
         "record_big_s": record_big_s,
         "record_small_s": record_small_s,
@@ -679,7 +694,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop_stack(procs)
     say("tally recompute and one more action")
-    results["ledger"] = measure_ledger(names, runs=max(args.runs, 5))
+    results["ledger"] = measure_ledger(names, runs=max(args.runs, 7))
     results["map_render"] = measure_map_render(names, runs=max(args.runs, 5))
     results["page_anatomy"] = measure_page_anatomy(names, runs=args.runs)
 
