@@ -201,7 +201,16 @@ def rows(results: dict) -> list[list[str]]:
     for page, n_small in small.items():
         n_big = big.get(page)
         if n_small is None and n_big is None:
-            out.append([f"queries {page}", "—", "—", "not measured: endpoint absent", "—", ""])
+            out.append(
+                [
+                    f"queries {page}",
+                    "not measured: endpoint absent",
+                    "—",
+                    "equal",
+                    "not measured",
+                    "",
+                ]
+            )
             continue
         ok = n_small == n_big
         out.append(
@@ -224,6 +233,12 @@ def markdown(results: dict) -> str:
         f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}"
         for k, v in results.get("generated", {}).items()
     )
+    busy = ""
+    if m["load_before"] > m["cpus"] / 2:
+        busy = (
+            ": other processes were running on the same cores, so absolute figures are"
+            " depressed and noisy; read the ratios, taken side by side in the same run"
+        )
     table = "\n".join(
         "| " + " | ".join(cells) + " |"
         for cells in [
@@ -236,10 +251,11 @@ def markdown(results: dict) -> str:
 
 Written by `make bench` (bench/run.py) on {results["date"]}; raw figures in
 `bench/results/latest.json` (not committed). Rerun with `make bench` (small preset,
-about two minutes) or `make bench BENCH_PRESET=full`.
+a few minutes) or `make bench BENCH_PRESET=full`; `python bench/report.py` rewrites this
+file from the raw figures.
 
 **Machine:** {m["cpus"]} CPUs ({m["cpu"]}), {m["memory_gb"]} GB RAM, Python {m["python"]};
-load average {m["load_before"]:.1f} when the run started (other processes were running on it).
+load average {m["load_before"]:.1f} when the run started{busy}.
 **Preset:** `{results["preset"]}` — generated {generated}.
 **Stack:** gunicorn (config.wsgi, sync workers × {s["workers"]}, DEBUG off, static files
 collected with CompressedManifestStaticFilesStorage and served by whitenoise), PostgreSQL,
@@ -264,9 +280,13 @@ scenario, {s["runs"]} interleaved runs, medians reported; every request carries
   `DJANGO_CLIENT_IP_HEADER=HTTP_X_REAL_IP` (each request is its own visitor, so the per-client
   rate limit is exercised but not tripped).
 * **Tally:** `campaigns.services.campaign_tallies_recompute` against the floor,
-  `{FLOOR_SQL}` over the same rows, each warmed once then timed (median).
-  **One more action:** `action_record` for a new source, then the recompute as the worker
-  runs it (eager, in process), on the big ledger and on a 1,000-action one.
+  `{FLOOR_SQL}` over the same rows, each warmed once, then timed interleaved (median);
+  also the floor with `max_parallel_workers_per_gather = 0`, because PostgreSQL never plans
+  an `INSERT … SELECT` in parallel.
+  **One more action:** `action_record` for a new source on the big ledger and on a
+  1,000-action one; the request's share is the record alone while a recompute is pending
+  (a burst: nothing is queued), the full cost adds the recompute the worker then runs
+  (here eager, in process).
 * **Transfer:** the page loaded in Debian's Chromium (Playwright), encoded bytes of every
   response (headers included) summed from the DevTools network events, cold cache. Static
   files arrive compressed (whitenoise); the HTML does not (Django compresses nothing by
