@@ -47,5 +47,10 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
+# Load and scale figures against PostgreSQL, Redis, gunicorn and a worker
+# (see BENCHMARKS.md). Not part of `make test`. BENCH_PRESET=full for 1M actions.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --preset $(or $(BENCH_PRESET),small)
+
 clean:
 	rm -rf $(VENV) staticfiles var/test-media

@@ -263,3 +263,8 @@ LOGGING = {
 # is counted by one recompute. Counters are at most this stale plus the
 # recompute itself. Zero in eager mode (nothing to coalesce there).
 TALLY_COALESCE_SECONDS = env.int("TALLY_COALESCE_SECONDS", default=1 if REDIS_URL else 0)
+
+# --- bench ---
+# Routes /bench/ceiling, the fixed-bytes view `make bench` measures every page
+# against. Never on in production.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

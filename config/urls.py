@@ -29,3 +29,8 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+if settings.BENCH_ENDPOINTS:
+    from bench.views import ceiling
+
+    urlpatterns += [path("bench/ceiling", ceiling, name="bench-ceiling")]
