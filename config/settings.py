@@ -284,3 +284,5 @@ CELERY_BEAT_SCHEDULE["letters-recent-refresh"] = {
     "task": "letters.tasks.letters_recent_refresh",
     "schedule": 60 * 60,
 }
+# fpdf2's font subsetting (fontTools) logs every glyph at INFO.
+LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

@@ -89,7 +89,9 @@ def _log(letter: Letter, *, actor, action: str, before: str = "", note: str = ""
 
 def _lock(letter: Letter) -> Letter:
     return (
-        Letter.objects.select_for_update().select_related("prisoner", "campaign").get(pk=letter.pk)
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("prisoner", "campaign")
+        .get(pk=letter.pk)
     )
 
 
@@ -161,7 +163,7 @@ def letter_submit(
 def letter_withdraw(*, token: str) -> Letter:
     with transaction.atomic():
         try:
-            letter = Letter.objects.select_for_update().get(withdraw_token=token)
+            letter = Letter.objects.select_for_update(of=("self",)).get(withdraw_token=token)
         except Letter.DoesNotExist:
             raise LetterError(_("This link does not match any letter.")) from None
         if letter.status == Letter.Status.WITHDRAWN:
@@ -286,7 +288,7 @@ def batch_create(*, facility: Facility, letters: Iterable[Letter], moderator) ->
         raise LetterError(_("Choose at least one approved letter."))
     with transaction.atomic():
         locked = list(
-            Letter.objects.select_for_update()
+            Letter.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
             .select_related("prisoner")
             .order_by("prisoner__name", "created_at")
@@ -353,14 +355,16 @@ def batch_letters_facility(*, letters: Iterable[Letter]) -> Facility:
 
 def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -> DeliveryBatch:
     with transaction.atomic():
-        batch = DeliveryBatch.objects.select_for_update().get(pk=batch.pk)
+        batch = DeliveryBatch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
         if batch.posted_at is not None:
             raise LetterError(_("This batch was already marked posted."))
         now = timezone.now()
         batch.posted_at = now
         batch.posted_by = moderator
         batch.save(update_fields=["posted_at", "posted_by"])
-        letters = list(batch.letters.select_for_update().filter(status=Letter.Status.PRINTED))
+        letters = list(
+            batch.letters.select_for_update(of=("self",)).filter(status=Letter.Status.PRINTED)
+        )
         per_prisoner: dict[int, int] = {}
         for letter in letters:
             before = _move(letter, Letter.Status.POSTED)

@@ -1,7 +1,8 @@
+import importlib
 import time
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core import signing
 
 from letters import services
@@ -46,6 +47,19 @@ def make_letter(prisoner, *, body=None, country="PL", campaign=None, email=None,
             sender_email=email if email is not None else "kasia@example.org",
             country=country,
         )
+
+
+def moderators_group() -> Group:
+    """The group the data migration made; rebuilt from the migration's own list
+    when an earlier transactional test's flush removed it."""
+    group, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        migration = importlib.import_module("letters.migrations.0002_moderators_group")
+        for app_label, codename in migration.MODERATOR_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
 
 
 @pytest.fixture
