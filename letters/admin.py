@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_countries import countries
 
 from letters import services
 from letters.models import DeliveryBatch, Letter, LetterLog
@@ -33,6 +34,19 @@ class FacilityFilter(admin.SimpleListFilter):
                 prisoner__imprisonments__until__isnull=True,
             )
         return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    # Only the countries letters came from: the full list has 250 entries.
+    title = _("writer's country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = Letter.objects.order_by().values_list("country", flat=True).distinct()
+        return sorted(((c, countries.name(c)) for c in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
 
 
 class LetterLogInline(admin.TabularInline):
@@ -79,7 +93,7 @@ class LetterAdmin(admin.ModelAdmin):
         "prisoner",
         FacilityFilter,
         "language",
-        "country",
+        CountryFilter,
         "campaign",
         "kind",
         "is_held",

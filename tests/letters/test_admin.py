@@ -125,7 +125,7 @@ def test_a_moderator_sees_the_writers_e_mail_and_can_search_it(client, moderator
     [
         "status__exact=submitted",
         "language__exact=be",
-        "country__exact=PL",
+        "country=PL",
         "kind__exact=letter",
         "facility=FACILITY",
         "prisoner__id__exact=PRISONER",

@@ -19,4 +19,7 @@ def test_the_demo_has_a_writable_prisoner_with_letters_in_several_states():
         "submitted",
     ]
     assert statkevich.letters_sent == 1
+    posted = Letter.objects.get(status="posted")
+    assert posted.translation.startswith("Дорогой Николай")
+    assert not posted.needs_translation
     assert Prisoner.objects.get(slug="ales-bialiatski").status == "released"
