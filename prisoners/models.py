@@ -79,8 +79,8 @@ class Prisoner(models.Model):
         _("last letters posted on"), null=True, blank=True, editable=False
     )
     # Letters posted in the last 30 days; refreshed when a batch is posted and
-    # by a periodic task (letters.tasks.letters_recent_refresh), so it can be
-    # up to a day stale as old letters age out.
+    # hourly by a periodic task (letters.tasks.letters_recent_refresh), so old
+    # letters age out of it up to an hour late.
     letters_recent = models.PositiveIntegerField(
         _("letters posted in the last 30 days"), default=0, editable=False
     )
