@@ -268,3 +268,26 @@ TALLY_COALESCE_SECONDS = env.int("TALLY_COALESCE_SECONDS", default=1 if REDIS_UR
 # Routes /bench/ceiling, the fixed-bytes view `make bench` measures every page
 # against. Never on in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+
+# --- letters ---
+# Longest letter body accepted, in characters (a handwritten page or two).
+LETTERS_BODY_MAX_CHARS = env.int("LETTERS_BODY_MAX_CHARS", default=3000)
+# Letters one client may send per hour.
+LETTERS_RATE_LIMIT_PER_HOUR = env.int("LETTERS_RATE_LIMIT_PER_HOUR", default=5)
+# Days a writer's e-mail is kept after the letter was posted.
+LETTERS_EMAIL_RETENTION_DAYS = env.int("LETTERS_EMAIL_RETENTION_DAYS", default=90)
+# A Unicode TrueType font with Cyrillic glyphs for the printed letters
+# (Debian: fonts-dejavu-core, installed by the Dockerfile).
+LETTERS_PDF_FONT = env.str(
+    "LETTERS_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
+CELERY_BEAT_SCHEDULE["letters-erase-emails"] = {
+    "task": "letters.tasks.letters_erase_emails",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["letters-recent-refresh"] = {
+    "task": "letters.tasks.letters_recent_refresh",
+    "schedule": 60 * 60,
+}
+# fpdf2's font subsetting (fontTools) logs every glyph at INFO.
+LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}

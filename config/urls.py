@@ -16,6 +16,7 @@ admin.site.site_title = _("Solidarity")
 urlpatterns = [
     path("", pages_views.home, name="home"),
     path("healthz", pages_views.healthz, name="healthz"),
+    path("", include("letters.urls")),
     path("prisoners/", include("prisoners.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,1 +1,245 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from campaigns.models import Campaign
+from prisoners.languages import LETTER_LANGUAGES
+from prisoners.models import Facility, Prisoner
+
+
+class DeliveryBatch(models.Model):
+    """Approved letters for one facility, printed together and posted in one envelope run."""
+
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        related_name="letter_batches",
+        verbose_name=_("facility"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
+    )
+
+    class Meta:
+        verbose_name = _("delivery batch")
+        verbose_name_plural = _("delivery batches")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(posted_at__isnull=True) | Q(posted_at__gte=models.F("created_at")),
+                name="batch_posted_after_made",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Batch %(id)s for %(facility)s") % {"id": self.pk, "facility": self.facility}
+
+
+class Letter(models.Model):
+    class Kind(models.TextChoices):
+        LETTER = "letter", _("Letter")
+        POSTCARD = "postcard", _("Postcard")
+        BIRTHDAY = "birthday", _("Birthday greeting")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        NEEDS_CHANGES = "needs_changes", _("Needs changes")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the writer")
+        PRINTED = "printed", _("Printed")
+        POSTED = "posted", _("Posted")
+        RETURNED = "returned", _("Returned")
+        REPLY_RECEIVED = "reply_received", _("Reply received")
+
+    class RejectReason(models.TextChoices):
+        SPAM = "spam", _("Spam or advertising")
+        ABUSE = "abuse", _("Abusive or hateful")
+        ENDANGERS = "endangers", _("Would endanger the prisoner (politics, the case)")
+        CONFISCATED = "confiscated", _("The censor would confiscate it")
+        DUPLICATE = "duplicate", _("Duplicate of another letter")
+        NOT_A_LETTER = "not_a_letter", _("Not a letter")
+        OTHER = "other", _("Other")
+
+    prisoner = models.ForeignKey(
+        Prisoner, on_delete=models.PROTECT, related_name="letters", verbose_name=_("prisoner")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="letters",
+        verbose_name=_("campaign"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LETTER)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    sender_name = models.CharField(_("signed as"), max_length=60)
+    # Private: shown to moderators only, erased after posting
+    # (LETTERS_EMAIL_RETENTION_DAYS, letters.tasks.letters_erase_emails).
+    sender_email = models.EmailField(_("writer's e-mail"), blank=True)
+    country = CountryField(_("writer's country"))
+    language = models.CharField(_("language"), max_length=8, choices=LETTER_LANGUAGES)
+    body = models.TextField(_("text"))
+    # sha256 of the normalised text: identical letters are flagged, not refused.
+    body_fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
+    is_duplicate = models.BooleanField(_("same text as another letter"), default=False)
+    # Held: the prisoner could not receive letters when it was written; it is
+    # moderated as usual but only batched once letters reach them again.
+    is_held = models.BooleanField(_("held"), default=False)
+    needs_translation = models.BooleanField(_("needs translation"), default=False)
+    translation = models.TextField(
+        _("translation"),
+        blank=True,
+        help_text=_("Into a language the prison accepts; printed under the original."),
+    )
+    withdraw_token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+    reject_reason = models.CharField(
+        _("reason"), max_length=20, choices=RejectReason.choices, blank=True
+    )
+    batch = models.ForeignKey(
+        DeliveryBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters",
+        verbose_name=_("batch"),
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    posted_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "prisoner"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "submitted",
+                        "needs_changes",
+                        "approved",
+                        "rejected",
+                        "withdrawn",
+                        "printed",
+                        "posted",
+                        "returned",
+                        "reply_received",
+                    ]
+                ),
+                name="letter_status_known",
+            ),
+            models.CheckConstraint(condition=~Q(body=""), name="letter_body_not_empty"),
+            models.CheckConstraint(condition=~Q(sender_name=""), name="letter_signed"),
+            models.CheckConstraint(condition=~Q(country=""), name="letter_country_given"),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                name="letter_rejection_has_reason",
+            ),
+            # Printed letters and later belong to a batch; posted ones know when.
+            models.CheckConstraint(
+                condition=~Q(status__in=["printed", "posted", "returned", "reply_received"])
+                | Q(batch__isnull=False),
+                name="letter_printed_in_batch",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["posted", "returned", "reply_received"])
+                | Q(posted_at__isnull=False),
+                name="letter_posted_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(kind)s to %(prisoner)s from %(name)s") % {
+            "kind": self.get_kind_display(),
+            "prisoner": self.prisoner,
+            "name": self.sender_name,
+        }
+
+
+# The state machine: what each status may move to, and only through
+# letters.services.
+TRANSITIONS: dict[str, set[str]] = {
+    Letter.Status.SUBMITTED: {
+        Letter.Status.APPROVED,
+        Letter.Status.NEEDS_CHANGES,
+        Letter.Status.REJECTED,
+        Letter.Status.WITHDRAWN,
+    },
+    Letter.Status.NEEDS_CHANGES: {
+        Letter.Status.APPROVED,
+        Letter.Status.REJECTED,
+        Letter.Status.WITHDRAWN,
+    },
+    # Until it is printed, a moderator can still change their mind and the
+    # writer can still take it back.
+    Letter.Status.APPROVED: {
+        Letter.Status.PRINTED,
+        Letter.Status.REJECTED,
+        Letter.Status.WITHDRAWN,
+    },
+    Letter.Status.PRINTED: {Letter.Status.POSTED},
+    Letter.Status.POSTED: {Letter.Status.RETURNED, Letter.Status.REPLY_RECEIVED},
+    Letter.Status.REJECTED: set(),
+    Letter.Status.WITHDRAWN: set(),
+    Letter.Status.RETURNED: set(),
+    Letter.Status.REPLY_RECEIVED: set(),
+}
+
+
+class LetterLog(models.Model):
+    """Who did what to a letter, and when: the moderators' audit trail."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("what"), max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -72,6 +72,18 @@ class Prisoner(models.Model):
         help_text=_("Comma-separated language codes, e.g. be,ru."),
     )
     is_published = models.BooleanField(_("published"), default=True)
+    # Written only by letters.services (letters -> prisoners is the allowed
+    # direction) so that profiles and the list read counts, never count rows.
+    letters_sent = models.PositiveIntegerField(_("letters posted"), default=0, editable=False)
+    letters_last_posted_on = models.DateField(
+        _("last letters posted on"), null=True, blank=True, editable=False
+    )
+    # Letters posted in the last 30 days; refreshed when a batch is posted and
+    # hourly by a periodic task (letters.tasks.letters_recent_refresh), so old
+    # letters age out of it up to an hour late.
+    letters_recent = models.PositiveIntegerField(
+        _("letters posted in the last 30 days"), default=0, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,16 +1,27 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 
 from prisoners.models import Imprisonment, Prisoner
 from prisoners.services import next_birthday
 
+# "needs_letters": people behind bars first, fewest letters posted in the last
+# 30 days first. letters_recent is a stored figure (see the model), so the
+# ordering costs no counting.
+ORDERINGS = {"needs_letters"}
 
-def prisoner_list(*, status: str | None = None) -> QuerySet[Prisoner]:
+
+def prisoner_list(*, status: str | None = None, order: str | None = None) -> QuerySet[Prisoner]:
     qs = Prisoner.objects.filter(is_published=True)
     if status:
         qs = qs.filter(status=status)
+    if order == "needs_letters":
+        behind_bars = Case(
+            When(status__in=[Prisoner.Status.DETAINED, Prisoner.Status.CONVICTED], then=0),
+            default=1,
+        )
+        qs = qs.order_by(behind_bars, "letters_recent", "name")
     return qs.prefetch_related(
         Prefetch(
             "imprisonments",

@@ -19,9 +19,13 @@ def prisoner_list(request):
     status = request.GET.get("status", "")
     if status not in Prisoner.Status.values:
         status = ""
-    page = Paginator(selectors.prisoner_list(status=status or None), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    order = request.GET.get("order", "")
+    if order not in selectors.ORDERINGS:
+        order = ""
+    page = Paginator(
+        selectors.prisoner_list(status=status or None, order=order or None), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    query = {k: v for k, v in (("status", status), ("order", order)) if v}
     return render(
         request,
         "prisoners/prisoner_list.html",
@@ -29,7 +33,8 @@ def prisoner_list(request):
             "page": page,
             "status": status,
             "statuses": Prisoner.Status.choices,
-            "querystring_prefix": urlencode({"status": status}) + "&" if status else "",
+            "order": order,
+            "querystring_prefix": urlencode(query) + "&" if query else "",
         },
     )
 

@@ -2,6 +2,7 @@ import secrets
 
 from django.core.management.base import BaseCommand
 
+from letters.demo import seed_letters
 from pages import demo
 
 ADMIN_EMAIL = "admin@example.org"
@@ -32,9 +33,11 @@ class Command(BaseCommand):
             )
         )
         if no_admin:
+            seed_letters()
             return
         password = admin_password or secrets.token_urlsafe(12)
-        demo.seed_admin(email=ADMIN_EMAIL, password=password)
+        admin = demo.seed_admin(email=ADMIN_EMAIL, password=password)
+        seed_letters(moderator=admin)
         self.stdout.write(
             "\n  Admin: http://127.0.0.1:8000/admin/\n"
             f"  E-mail: {ADMIN_EMAIL}\n"

@@ -1,0 +1,95 @@
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from config.antispam import SpamCheckedForm
+from letters.models import Letter
+from prisoners.languages import LETTER_LANGUAGES
+
+
+class LetterForm(SpamCheckedForm):
+    kind = forms.ChoiceField(
+        label=_("What you send"),
+        choices=Letter.Kind.choices,
+        initial=Letter.Kind.LETTER,
+        widget=forms.RadioSelect,
+    )
+    campaign = forms.TypedChoiceField(
+        label=_("Campaign"), required=False, coerce=int, empty_value=None
+    )
+    language = forms.ChoiceField(label=_("Language of your letter"), choices=LETTER_LANGUAGES)
+    body = forms.CharField(
+        label=_("Your letter"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        min_length=20,
+        error_messages={
+            "min_length": _("Please write at least a few words (%(limit_value)d characters).")
+        },
+    )
+    sender_name = forms.CharField(
+        label=_("Sign with"),
+        max_length=60,
+        help_text=_("A first name or a pseudonym. The prison censor reads every letter."),
+    )
+    country = LazyTypedChoiceField(
+        label=_("Your country"),
+        choices=[("", "—")] + list(countries),
+        help_text=_("It puts your letter on the solidarity map."),
+    )
+    sender_email = forms.EmailField(
+        label=_("Your e-mail"),
+        help_text=_(
+            "Private: only our moderators see it. We send a confirmation with a link to "
+            "withdraw the letter, and tell you when it is posted."
+        ),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that volunteers read my letter, that it is printed and posted to the prison, "
+            "and that my e-mail is kept until some time after posting."
+        ),
+        error_messages={"required": _("Please tick this box so that we may post your letter.")},
+    )
+
+    field_order = [
+        "kind",
+        "campaign",
+        "language",
+        "body",
+        "sender_name",
+        "country",
+        "sender_email",
+        "consent",
+    ]
+
+    def __init__(self, *args, campaigns=(), languages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_chars = settings.LETTERS_BODY_MAX_CHARS
+        self.fields["body"].max_length = self.max_chars
+        self.fields["body"].widget.attrs["maxlength"] = str(self.max_chars)
+        self.fields["body"].validators.append(MaxLengthValidator(self.max_chars))
+        self.fields["body"].error_messages["max_length"] = _(
+            "Please keep your letter under %(limit_value)d characters (it has %(show_value)d)."
+        )
+        self.campaigns = {c.pk: c for c in campaigns}
+        if self.campaigns:
+            self.fields["campaign"].choices = [("", _("No campaign"))] + [
+                (c.pk, c.title) for c in campaigns
+            ]
+        else:
+            del self.fields["campaign"]
+        if languages:
+            self.fields["language"].initial = languages[0]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if "\x00" in body:
+            raise forms.ValidationError(_("The text contains characters that cannot be printed."))
+        return body
+
+    def clean_campaign(self):
+        pk = self.cleaned_data.get("campaign")
+        return self.campaigns.get(pk) if pk else None

@@ -1,0 +1,72 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from letters import services
+from letters.models import Letter
+
+
+def _send(letter: Letter, template: str, context: dict) -> None:
+    context = {"letter": letter, "site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}/subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}/body.txt", context)
+    send_mail(subject, body, None, [letter.sender_email])
+
+
+def _claim_and_send(letter_id: int, field: str, template: str, context_for) -> bool:
+    """E-mail at most once: the UPDATE ... WHERE <field> IS NULL is the claim.
+
+    A second delivery of the task finds the field set and sends nothing; a
+    failed send gives the claim back so a retry can send.
+    """
+    claimed = (
+        Letter.objects.filter(pk=letter_id, **{f"{field}__isnull": True})
+        .exclude(sender_email="")
+        .update(**{field: timezone.now()})
+    )
+    if not claimed:
+        return False
+    letter = Letter.objects.select_related("prisoner").get(pk=letter_id)
+    try:
+        _send(letter, template, context_for(letter))
+    except Exception:
+        Letter.objects.filter(pk=letter_id).update(**{field: None})
+        raise
+    return True
+
+
+@shared_task(acks_late=True)
+def letter_confirmation_send(letter_id: int) -> bool:
+    return _claim_and_send(
+        letter_id,
+        "confirmation_sent_at",
+        "letter_received",
+        lambda letter: {
+            "withdraw_url": settings.SITE_URL
+            + reverse("letters:withdraw", kwargs={"token": letter.withdraw_token})
+        },
+    )
+
+
+@shared_task(acks_late=True)
+def batch_posted_notify(batch_id: int) -> int:
+    sent = 0
+    ids = Letter.objects.filter(
+        batch_id=batch_id, status=Letter.Status.POSTED, posted_notified_at__isnull=True
+    ).values_list("pk", flat=True)
+    for letter_id in list(ids):
+        sent += _claim_and_send(letter_id, "posted_notified_at", "letter_posted", lambda _: {})
+    return sent
+
+
+@shared_task
+def letters_erase_emails() -> int:
+    return services.letters_erase_emails(retention_days=settings.LETTERS_EMAIL_RETENTION_DAYS)
+
+
+@shared_task
+def letters_recent_refresh() -> int:
+    return services.prisoners_letters_recent_refresh()

@@ -1,0 +1,103 @@
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from config.antispam import rate_limited
+from letters import services
+from letters.forms import LetterForm
+from letters.models import Letter
+from prisoners.models import Prisoner
+
+
+def _published_prisoner(slug: str) -> Prisoner:
+    try:
+        return Prisoner.objects.get(slug=slug, is_published=True)
+    except Prisoner.DoesNotExist:
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def write(request, slug):
+    prisoner = _published_prisoner(slug)
+    context = {"prisoner": prisoner, "max_chars": settings.LETTERS_BODY_MAX_CHARS}
+    if not services.prisoner_can_be_written_to(prisoner=prisoner):
+        # Released or died: nothing to submit, and the page says why.
+        return render(request, "letters/write_closed.html", context)
+    facility = services.prisoner_current_facility(prisoner=prisoner)
+    campaigns = services.campaigns_running_for(prisoner=prisoner)
+    languages = prisoner.letter_language_codes
+    initial = {}
+    if request.method != "POST":
+        wanted = request.GET.get("campaign", "")
+        chosen = next((c for c in campaigns if c.slug == wanted), None)
+        if chosen is None and len(campaigns) == 1:
+            chosen = campaigns[0]
+        if chosen:
+            initial["campaign"] = chosen.pk
+        if request.GET.get("kind") in Letter.Kind.values:
+            initial["kind"] = request.GET["kind"]
+    form = LetterForm(
+        request.POST or None, initial=initial, campaigns=campaigns, languages=languages
+    )
+    if request.method == "POST" and form.is_valid():
+        if rate_limited(
+            request, scope="letters", limit=settings.LETTERS_RATE_LIMIT_PER_HOUR, period=3600
+        ):
+            form.add_error(
+                None,
+                _(
+                    "You have sent several letters in a short time. Please wait an hour and "
+                    "send this one again; your text is still here."
+                ),
+            )
+        else:
+            data = form.cleaned_data
+            services.letter_submit(
+                prisoner=prisoner,
+                campaign=data.get("campaign"),
+                kind=data["kind"],
+                body=data["body"],
+                language=data["language"],
+                sender_name=data["sender_name"],
+                sender_email=data["sender_email"],
+                country=data["country"],
+            )
+            url = reverse("letters:sent", kwargs={"slug": prisoner.slug})
+            if not services.prisoner_receives_letters_now(prisoner=prisoner, facility=facility):
+                url += "?held=1"
+            return redirect(url)
+    context.update(
+        {
+            "form": form,
+            "facility": facility,
+            "receives_now": services.prisoner_receives_letters_now(
+                prisoner=prisoner, facility=facility
+            ),
+        }
+    )
+    return render(request, "letters/write.html", context)
+
+
+@require_safe
+def sent(request, slug):
+    prisoner = _published_prisoner(slug)
+    return render(
+        request, "letters/sent.html", {"prisoner": prisoner, "held": "held" in request.GET}
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request, token):
+    letter = Letter.objects.select_related("prisoner").filter(withdraw_token=token).first()
+    if letter is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            letter = services.letter_withdraw(token=token)
+        except services.LetterError as e:
+            error = str(e)
+    return render(request, "letters/withdraw.html", {"letter": letter, "error": error})

@@ -1,0 +1,69 @@
+import importlib
+import time
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core import signing
+
+from letters import services
+from letters.models import Letter
+from tests import factories
+from tests.factories import committed
+
+CANARY = "canary-7f3a@leak.example"
+
+
+def stamp(seconds_ago=60):
+    return signing.TimestampSigner(salt="solidarity.form-started").sign(
+        str(int(time.time() - seconds_ago))
+    )
+
+
+def letter_data(**overrides):
+    data = {
+        "kind": "letter",
+        "language": "be",
+        "body": "Dear Ales, the lime trees on our street are in bloom. We think of you every day.",
+        "sender_name": "Kasia",
+        "country": "PL",
+        "sender_email": "kasia@example.org",
+        "consent": "on",
+        "website": "",
+        "started": stamp(),
+    }
+    data.update(overrides)
+    return data
+
+
+def make_letter(prisoner, *, body=None, country="PL", campaign=None, email=None, **fields):
+    with committed():
+        return services.letter_submit(
+            prisoner=prisoner,
+            campaign=campaign,
+            kind=fields.pop("kind", Letter.Kind.LETTER),
+            body=body or f"Greetings from far away, letter {factories._seq.__next__()}.",
+            language=fields.pop("language", "be"),
+            sender_name=fields.pop("sender_name", "Kasia"),
+            sender_email=email if email is not None else "kasia@example.org",
+            country=country,
+        )
+
+
+def moderators_group() -> Group:
+    """The group the data migration made; rebuilt from the migration's own list
+    when an earlier transactional test's flush removed it."""
+    group, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        migration = importlib.import_module("letters.migrations.0002_moderators_group")
+        for app_label, codename in migration.MODERATOR_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
+
+
+@pytest.fixture
+def moderator(db):
+    user = factories.make_user(email="moderator@example.org", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user

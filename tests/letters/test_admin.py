@@ -1,0 +1,260 @@
+import io
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from campaigns.models import Action
+from letters import services
+from letters.models import DeliveryBatch, Letter
+from prisoners.models import Prisoner
+from tests import factories
+from tests.factories import committed
+from tests.letters.conftest import make_letter
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:letters_letter_changelist"
+
+
+def act(client, action, letters, url=CHANGELIST, **extra):
+    return client.post(
+        reverse(url),
+        {"action": action, ACTION_CHECKBOX_NAME: [obj.pk for obj in letters], **extra},
+        follow=True,
+    )
+
+
+def test_a_moderator_sees_pending_counts_on_the_admin_index(client, moderator, prisoner):
+    make_letter(prisoner)
+    make_letter(prisoner)
+    client.force_login(moderator)
+    body = client.get(reverse("admin:index")).text
+    assert 'data-pending="submitted">2<' in body
+    assert 'data-pending="approved">0<' in body
+
+
+def test_a_moderator_approves_in_bulk_and_the_campaign_grows(client, moderator, prisoner, campaign):
+    letters = [make_letter(prisoner) for _ in range(3)]
+    client.force_login(moderator)
+    with committed():
+        response = act(client, "approve", letters)
+    assert "Approved 3 letters." in response.text
+    assert set(Letter.objects.values_list("status", "moderated_by")) == {("approved", moderator.pk)}
+    campaign.refresh_from_db()
+    assert campaign.actions_total == 3
+    assert Action.objects.count() == 3
+
+
+def test_rejecting_asks_for_a_reason_from_a_list_on_an_intermediate_page(
+    client, moderator, prisoner
+):
+    letter = make_letter(prisoner)
+    client.force_login(moderator)
+    page = act(client, "reject", [letter])
+    assert "Reject these" in page.text or "Reject this letter?" in page.text
+    assert 'name="reason"' in page.text
+    assert Letter.objects.get().status == "submitted"
+    response = act(client, "reject", [letter], confirm="1", reason="confiscated", note="Case")
+    assert "Rejected 1 letter." in response.text
+    letter.refresh_from_db()
+    assert (letter.status, letter.reject_reason) == ("rejected", "confiscated")
+    assert letter.log.last().note == "The censor would confiscate it: Case"
+
+
+def test_needs_changes_and_needs_translation_actions(client, moderator, prisoner):
+    a, b = make_letter(prisoner), make_letter(prisoner)
+    client.force_login(moderator)
+    act(client, "request_changes", [a])
+    act(client, "mark_needs_translation", [b])
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.status == "needs_changes"
+    assert b.needs_translation and b.status == "submitted"
+
+
+def test_an_action_that_does_not_apply_says_so_per_letter(client, moderator, prisoner):
+    letter = make_letter(prisoner)
+    services.letter_reject(letter=letter, moderator=moderator, reason="spam")
+    client.force_login(moderator)
+    response = act(client, "approve", [letter])
+    assert "cannot become" in response.text
+
+
+def test_the_letter_text_is_shown_escaped_and_the_translation_is_editable(
+    client, moderator, prisoner
+):
+    letter = make_letter(prisoner, body="<script>alert('x')</script> Hello & welcome")
+    client.force_login(moderator)
+    url = reverse("admin:letters_letter_change", args=[letter.pk])
+    body = client.get(url).text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Hello &amp; welcome" in body
+    assert "<script>alert" not in body
+    response = client.post(
+        url,
+        {
+            "translation": "Привет",
+            "needs_translation": "",
+            "log-TOTAL_FORMS": "1",
+            "log-INITIAL_FORMS": "1",
+        },
+    )
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.translation == "Привет"
+    assert letter.status == "submitted"
+    assert letter.log.last().actor == moderator
+
+
+def test_a_moderator_sees_the_writers_e_mail_and_can_search_it(client, moderator, prisoner):
+    letter = make_letter(prisoner, email="private.writer@example.org")
+    client.force_login(moderator)
+    assert (
+        "private.writer@example.org"
+        in client.get(reverse("admin:letters_letter_change", args=[letter.pk])).text
+    )
+    found = client.get(reverse(CHANGELIST), {"q": "private.writer"})
+    assert found.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status__exact=submitted",
+        "language__exact=be",
+        "country=PL",
+        "kind__exact=letter",
+        "facility=FACILITY",
+        "prisoner__id__exact=PRISONER",
+        "campaign__id__exact=CAMPAIGN",
+        "created_at__year=YEAR",
+    ],
+)
+def test_the_list_filters_work(client, moderator, prisoner, facility, campaign, query):
+    make_letter(prisoner, campaign=campaign)
+    client.force_login(moderator)
+    query = (
+        query.replace("FACILITY", str(facility.pk))
+        .replace("PRISONER", str(prisoner.pk))
+        .replace("CAMPAIGN", str(campaign.pk))
+        .replace("YEAR", str(timezone.now().year))
+    )
+    response = client.get(reverse(CHANGELIST) + "?" + query)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_a_batch_refuses_mixed_facilities_with_a_clear_message(client, moderator, prisoner):
+    elsewhere = factories.make_prisoner(facility=factories.make_facility(name="IK-17"))
+    letters = [make_letter(prisoner), make_letter(elsewhere)]
+    for letter in letters:
+        services.letter_approve(letter=letter, moderator=moderator)
+    client.force_login(moderator)
+    response = act(client, "make_batch", letters)
+    assert "go to 2 different facilities" in response.text
+    assert DeliveryBatch.objects.count() == 0
+
+
+def test_the_whole_delivery_makes_a_printable_pdf_and_e_mails_writers_once(
+    client, moderator, prisoner, facility
+):
+    letters = [make_letter(prisoner, email=f"w{i}@example.org") for i in range(2)]
+    services.letter_translation_save(
+        letter=letters[0], moderator=moderator, translation="Дарагі Алесь, вітаем з Кракава."
+    )
+    for letter in letters:
+        services.letter_approve(letter=letter, moderator=moderator)
+    client.force_login(moderator)
+    response = act(client, "make_batch", letters)
+    batch = DeliveryBatch.objects.get()
+    assert f"Batch {batch.pk} made with 2 letters" in response.text
+    assert set(Letter.objects.values_list("status", flat=True)) == {"printed"}
+
+    pdf = client.get(reverse("admin:letters_deliverybatch_pdf", args=[batch.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) == 3  # the cover sheet and one page per letter
+    cover = reader.pages[0].extract_text()
+    assert "2 letters in this batch" in cover
+    first = reader.pages[1].extract_text()
+    assert "ул. Володарского, 2" in first
+    assert "Алесь Бяляцкі" in first
+    assert "Дарагі Алесь, вітаем з Кракава." in first
+    assert "the lime trees" not in first  # make_letter's own text
+    assert "Greetings from far away" in first
+
+    mail.outbox.clear()
+    with committed():
+        act(client, "mark_posted", [batch], url="admin:letters_deliverybatch_changelist")
+    assert sorted(m.to[0] for m in mail.outbox) == ["w0@example.org", "w1@example.org"]
+    assert set(Letter.objects.values_list("status", flat=True)) == {"posted"}
+    with committed():
+        response = act(client, "mark_posted", [batch], url="admin:letters_deliverybatch_changelist")
+    assert "already marked posted" in response.text
+    assert len(mail.outbox) == 2
+
+
+def test_a_missing_font_is_a_clear_message_not_a_broken_pdf(
+    client, settings, moderator, prisoner, facility
+):
+    letter = make_letter(prisoner)
+    services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
+    settings.LETTERS_PDF_FONT = "/nowhere/DejaVuSans.ttf"
+    client.force_login(moderator)
+    response = client.get(reverse("admin:letters_deliverybatch_pdf", args=[batch.pk]), follow=True)
+    assert "The font for printed letters is missing" in response.text
+    assert "fonts-dejavu-core" in response.text
+
+
+def test_a_moderator_cannot_edit_prisoners_or_campaigns(client, moderator, prisoner, campaign):
+    client.force_login(moderator)
+    url = reverse("admin:prisoners_prisoner_change", args=[prisoner.pk])
+    assert client.get(url).status_code == 200  # may look
+    response = client.post(url, {"name": "Changed", "slug": prisoner.slug, "status": "released"})
+    assert response.status_code == 403
+    prisoner.refresh_from_db()
+    assert prisoner.name == "Ales Bialiatski"
+    assert client.get(reverse("admin:prisoners_prisoner_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:campaigns_campaign_change", args=[campaign.pk]), {"title": "x"}
+        ).status_code
+        == 403
+    )
+    assert not moderator.has_perm("prisoners.change_prisoner")
+    assert not moderator.has_perm("campaigns.change_campaign")
+    assert not moderator.has_perm("letters.delete_letter")
+
+
+def test_a_staff_member_outside_moderators_cannot_moderate(client, prisoner):
+    staff = factories.make_user(email="staff@example.org", is_staff=True)
+    letter = make_letter(prisoner)
+    client.force_login(staff)
+    assert client.get(reverse(CHANGELIST)).status_code == 403
+    assert (
+        client.post(
+            reverse(CHANGELIST), {"action": "approve", ACTION_CHECKBOX_NAME: [letter.pk]}
+        ).status_code
+        == 403
+    )
+    assert Letter.objects.get().status == "submitted"
+
+
+def test_the_changelist_query_count_is_constant(
+    client, moderator, prisoner, django_assert_max_num_queries
+):
+    for _ in range(3):
+        make_letter(prisoner)
+    client.force_login(moderator)
+    with django_assert_max_num_queries(40) as small:
+        client.get(reverse(CHANGELIST))
+    for _ in range(20):
+        make_letter(factories.make_prisoner(facility=prisoner.imprisonments.get().facility))
+    with django_assert_max_num_queries(40) as large:
+        client.get(reverse(CHANGELIST))
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert Prisoner.objects.count() == 21

@@ -1,0 +1,79 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from letters import services, tasks
+from letters.models import Letter
+from tests.factories import committed
+from tests.letters.conftest import make_letter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def posted_batch(prisoner, facility, moderator):
+    letters = [make_letter(prisoner, email=f"w{i}@example.org") for i in range(2)]
+    for letter in letters:
+        services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=letters, moderator=moderator)
+    services.batch_mark_posted(batch=batch, moderator=moderator, notify=False)
+    mail.outbox.clear()
+    return batch
+
+
+def test_running_the_posting_task_twice_e_mails_each_writer_once(posted_batch):
+    assert tasks.batch_posted_notify(posted_batch.pk) == 2
+    assert tasks.batch_posted_notify(posted_batch.pk) == 0
+    assert len(mail.outbox) == 2
+    assert not Letter.objects.filter(posted_notified_at__isnull=True).exists()
+
+
+def test_a_failed_send_gives_the_claim_back_for_the_retry(posted_batch, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("smtp down")
+
+    monkeypatch.setattr(tasks, "send_mail", broken)
+    with pytest.raises(ConnectionError):
+        tasks.batch_posted_notify(posted_batch.pk)
+    assert Letter.objects.filter(posted_notified_at__isnull=True).count() == 2
+    monkeypatch.undo()
+    assert tasks.batch_posted_notify(posted_batch.pk) == 2
+    assert len(mail.outbox) == 2
+
+
+def test_the_confirmation_is_sent_once(prisoner):
+    letter = make_letter(prisoner)  # sends it on commit
+    assert len(mail.outbox) == 1
+    assert tasks.letter_confirmation_send(letter.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_writers_without_an_e_mail_are_skipped(posted_batch):
+    Letter.objects.update(sender_email="")
+    assert tasks.batch_posted_notify(posted_batch.pk) == 0
+    assert mail.outbox == []
+
+
+def test_the_periodic_tasks_are_scheduled_and_erase_old_e_mails(settings, posted_batch):
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "letters.tasks.letters_erase_emails",
+        "letters.tasks.letters_recent_refresh",
+    } <= schedule
+    assert settings.LETTERS_EMAIL_RETENTION_DAYS == 90
+    assert tasks.letters_erase_emails() == 0
+    Letter.objects.update(posted_at=timezone.now() - dt.timedelta(days=91))
+    assert tasks.letters_erase_emails() == 2
+    assert set(Letter.objects.values_list("sender_email", flat=True)) == {""}
+
+
+def test_the_recent_refresh_task_lets_old_letters_age_out(prisoner, posted_batch):
+    prisoner.refresh_from_db()
+    assert prisoner.letters_recent == 2
+    Letter.objects.update(posted_at=timezone.now() - dt.timedelta(days=31))
+    with committed():
+        assert tasks.letters_recent_refresh() == 1
+    prisoner.refresh_from_db()
+    assert (prisoner.letters_recent, prisoner.letters_sent) == (0, 2)
