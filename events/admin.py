@@ -33,7 +33,14 @@ class EventReportInline(admin.StackedInline):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
-    list_filter = ["status", "kind", "country", "campaign", "starts_at"]
+    # Only the countries that have events, not all 250.
+    list_filter = [
+        "status",
+        "kind",
+        ("country", admin.AllValuesFieldListFilter),
+        "campaign",
+        "starts_at",
+    ]
     search_fields = ["title", "city", "venue", "organiser_name", "organiser__email", "contact"]
     date_hierarchy = "starts_at"
     list_select_related = ["campaign"]

@@ -66,7 +66,7 @@ def event_get_public(*, pk: int) -> Event:
     )
 
 
-def events_for_home(*, limit: int = 4) -> tuple[list[Event], list[Event]]:
+def events_for_home(*, limit: int = 3) -> tuple[list[Event], list[Event]]:
     """(upcoming, recent): two small queries whatever the number of events."""
     now = timezone.now()
     published = Event.objects.filter(status=Event.Status.PUBLISHED)

@@ -9,7 +9,11 @@
   var map = L.map(el, { minZoom: 1, maxZoom: 12, worldCopyJump: true, attributionControl: true });
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Natural Earth");
-  map.setView([30, 10], 2);
+  if (mode === "point") {
+    map.setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)], 6, { animate: false });
+  } else {
+    map.setView([30, 10], 2);
+  }
   var shapes = {};
   var countryLayer = null;
 
@@ -96,7 +100,6 @@
     } else if (mode === "point") {
       var point = L.latLng(parseFloat(el.dataset.lat), parseFloat(el.dataset.lon));
       placeMarker(point, false);
-      map.setView(point, 6);
     } else if (mode === "list" && el.dataset.points) {
       loadPoints(el.dataset.points);
     }

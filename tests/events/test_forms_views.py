@@ -275,3 +275,26 @@ def test_it_waits_for_the_event_before_a_report(client, organiser):
     client.force_login(organiser)
     response = client.get(f"/events/{event.pk}/report/")
     assert "once it has begun" in response.content.decode()
+
+
+def test_it_shows_the_organiser_every_status_with_the_reason(client, organiser, outsider):
+    make_event(organiser, title="Waiting one")
+    make_event(organiser, title="Refused one", status="rejected", rejection_reason="Too vague")
+    make_event(outsider, title="Not mine")
+    client.force_login(organiser)
+    page = client.get("/events/mine/").content.decode()
+    assert "Waiting for review" in page and "Rejected" in page and "Too vague" in page
+    assert "Not mine" not in page
+
+
+def test_it_sends_anonymous_visitors_from_my_events_to_sign_in(client):
+    assert client.get("/events/mine/")["Location"].startswith("/accounts/login/")
+
+
+def test_it_rate_limits_event_submissions(client, organiser, settings):
+    client.force_login(organiser)
+    for _ in range(20):
+        assert client.post("/events/new/", _data(client, title="")).status_code == 200
+    response = client.post("/events/new/", _data(client))
+    assert "Please wait an hour" in str(response.context["form"].non_field_errors())
+    assert not Event.objects.exists()
