@@ -120,6 +120,9 @@ class Event(models.Model):
         editable=False,
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
+    # The status the organiser was last told about: claimed by the mail task
+    # so a duplicate delivery sends nothing.
+    notified_status = models.CharField(max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
