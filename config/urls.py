@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("letters.urls")),
     path("prisoners/", include("prisoners.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("", include("events.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

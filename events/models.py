@@ -1,1 +1,224 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from campaigns.models import Campaign
+from prisoners.models import Prisoner
+
+# Time zones offered in the form: where the diaspora holds events. Any IANA
+# name is accepted by the model; the form keeps the choice short.
+COMMON_TIMEZONES = [
+    "UTC",
+    "Europe/Minsk",
+    "Europe/Vilnius",
+    "Europe/Warsaw",
+    "Europe/Riga",
+    "Europe/Tallinn",
+    "Europe/Kyiv",
+    "Europe/Moscow",
+    "Europe/Berlin",
+    "Europe/Prague",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Europe/Brussels",
+    "Europe/Amsterdam",
+    "Europe/Paris",
+    "Europe/Rome",
+    "Europe/Madrid",
+    "Europe/Lisbon",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Helsinki",
+    "Europe/Copenhagen",
+    "Europe/Athens",
+    "Europe/Istanbul",
+    "Asia/Tbilisi",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Sao_Paulo",
+    "America/Asuncion",
+    "Australia/Sydney",
+]
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        RALLY = "rally", _("Rally or picket")
+        LETTERS = "letters", _("Letter-writing evening")
+        EXHIBITION = "exhibition", _("Exhibition")
+        BIKE_RIDE = "bike_ride", _("Bike ride")
+        CONCERT = "concert", _("Concert or performance")
+        LANTERNS = "lanterns", _("Lanterns or candles")
+        PETITION = "petition", _("Petition drive")
+        ONLINE = "online", _("Online action")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    timezone_name = models.CharField(_("time zone"), max_length=64, default="UTC")
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    prisoners = models.ManyToManyField(
+        Prisoner, verbose_name=_("prisoners honoured"), blank=True, related_name="events"
+    )
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organiser"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    organiser_name = models.CharField(
+        _("organiser as shown publicly"),
+        max_length=200,
+        help_text=_("A group or a first name; shown on the event page."),
+    )
+    contact = models.CharField(
+        _("private contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("For moderators only; never shown publicly."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
+    # The status the organiser was last told about: claimed by the mail task
+    # so a duplicate delivery sends nothing.
+    notified_status = models.CharField(max_length=20, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")),
+                name="event_ends_after_start",
+                violation_error_message=_("The event cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="event_point_on_earth",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="rejected") | Q(rejection_reason=""),
+                name="event_reason_only_when_rejected",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["status", "country"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("events:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class EventPhoto(models.Model):
+    class Stage(models.TextChoices):
+        ANNOUNCEMENT = "announcement", _("With the announcement")
+        REPORT = "report", _("With the report")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
+    # Only re-encoded pixels are ever stored here (events.photos).
+    image = models.ImageField(_("photo"), upload_to="events/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="events/thumbs/%Y/%m/")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    credit = models.CharField(_("photo credit"), max_length=200, blank=True)
+    stage = models.CharField(
+        _("added"), max_length=20, choices=Stage.choices, default=Stage.ANNOUNCEMENT
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event photo")
+        verbose_name_plural = _("event photos")
+        ordering = ["event", "order", "id"]
+
+    def __str__(self):
+        return self.caption or f"{self.event_id}/{self.pk}"
+
+
+class EventReport(models.Model):
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="report")
+    participants = models.PositiveIntegerField(_("participants"), default=0)
+    letters_written = models.PositiveIntegerField(_("letters and postcards written"), default=0)
+    signatures = models.PositiveIntegerField(_("signatures collected"), default=0)
+    other_actions = models.PositiveIntegerField(_("other actions"), default=0)
+    other_actions_description = models.CharField(
+        _("what the other actions were"), max_length=300, blank=True
+    )
+    summary = models.TextField(_("how it went"), blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("event report")
+        verbose_name_plural = _("event reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(participants__gte=0)
+                & Q(letters_written__gte=0)
+                & Q(signatures__gte=0)
+                & Q(other_actions__gte=0),
+                name="event_report_counts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(participants__lte=10_000_000) & Q(letters_written__lte=10_000_000),
+                name="event_report_counts_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event}"

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from campaigns.selectors import campaigns_for_home
+from events.selectors import events_for_home
 from prisoners.selectors import birthdays_upcoming
 
 logger = logging.getLogger(__name__)
@@ -18,10 +19,13 @@ logger = logging.getLogger(__name__)
 def home(request):
     from django.utils import timezone
 
+    upcoming_events, recent_events = events_for_home()
     return render(
         request,
         "pages/home.html",
         {
+            "upcoming_events": upcoming_events,
+            "recent_events": recent_events,
             "campaigns": campaigns_for_home(),
             "birthdays": birthdays_upcoming(today=timezone.localdate(), days=14)[:6],
         },

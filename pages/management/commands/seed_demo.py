@@ -2,6 +2,7 @@ import secrets
 
 from django.core.management.base import BaseCommand
 
+from events import demo as events_demo
 from letters.demo import seed_letters
 from pages import demo
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         prisoners = demo.seed_prisoners()
         campaigns = demo.seed_campaigns(prisoners)
         demo.seed_marathon_reports(campaigns["letter-marathon-2012"])
+        events_demo.seed_events(campaigns["day-of-solidarity-2024"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {len(prisoners)} prisoners, {len(campaigns)} campaigns, "

@@ -1,0 +1,139 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from events import services
+from events.models import Event, EventPhoto, EventReport
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason, sent to the organiser"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class EventPhotoInline(admin.TabularInline):
+    model = EventPhoto
+    extra = 0
+    fields = ["thumbnail", "caption", "credit", "stage", "order"]
+    readonly_fields = ["thumbnail", "stage"]
+    can_delete = True
+
+
+class EventReportInline(admin.StackedInline):
+    model = EventReport
+    extra = 0
+    max_num = 1
+    can_delete = False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
+    # Only the countries that have events, not all 250.
+    list_filter = [
+        "status",
+        "kind",
+        ("country", admin.AllValuesFieldListFilter),
+        "campaign",
+        "starts_at",
+    ]
+    search_fields = ["title", "city", "venue", "organiser_name", "organiser__email", "contact"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["campaign"]
+    raw_id_fields = ["organiser"]
+    autocomplete_fields = []
+    filter_horizontal = ["prisoners"]
+    readonly_fields = ["status", "rejection_reason", "moderated_by", "moderated_at", "created_at"]
+    inlines = [EventReportInline, EventPhotoInline]
+    actions = ["publish", "reject"]
+    fieldsets = [
+        (None, {"fields": ["status", "rejection_reason", "moderated_by", "moderated_at"]}),
+        (
+            _("What and when"),
+            {"fields": ["kind", "title", "description", "starts_at", "ends_at", "timezone_name"]},
+        ),
+        (_("Where"), {"fields": ["country", "city", "venue", "latitude", "longitude"]}),
+        (_("For"), {"fields": ["campaign", "prisoners"]}),
+        (
+            _("Organiser (contact: staff only)"),
+            {"fields": ["organiser", "organiser_name", "contact", "created_at"]},
+        ),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        counts = Event.objects.aggregate(
+            pending=Count("pk", filter=Q(status=Event.Status.SUBMITTED)),
+            published=Count("pk", filter=Q(status=Event.Status.PUBLISHED)),
+            rejected=Count("pk", filter=Q(status=Event.Status.REJECTED)),
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "title": _(
+                "Events: %(pending)d waiting for review, %(published)d published, "
+                "%(rejected)d rejected"
+            )
+            % counts,
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A moderator's correction of the place, campaign or report figures
+        # reaches the ledger the same way an organiser's does.
+        services.event_ledger_sync(event=form.instance)
+
+    @admin.action(description=_("Publish selected events"), permissions=["change"])
+    def publish(self, request, queryset):
+        changed = sum(
+            services.event_publish(event=event, moderator=request.user) for event in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d event published.", "%(n)d events published.", changed) % {"n": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reject selected events with a reason…"), permissions=["change"])
+    def reject(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            changed = sum(
+                services.event_reject(event=event, moderator=request.user, reason=reason)
+                for event in queryset
+            )
+            self.message_user(
+                request,
+                ngettext("%(n)d event rejected.", "%(n)d events rejected.", changed)
+                % {"n": changed},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/events/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reject events"),
+                "events": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(EventReport)
+class EventReportAdmin(admin.ModelAdmin):
+    list_display = ["event", "participants", "letters_written", "signatures", "is_published"]
+    list_filter = ["is_published"]
+    search_fields = ["event__title", "event__city"]
+    raw_id_fields = ["event"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.event_ledger_sync(event=obj.event)

@@ -1,0 +1,44 @@
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.translation import gettext_lazy as _
+
+from events.views import _feed_events, _location, list_url_for
+
+
+class EventsFeed(Feed):
+    feed_type = Rss201rev2Feed
+    title = _("Solidarity events")
+    description = _("Events of solidarity with political prisoners, as they are published.")
+
+    def get_object(self, request, *args, **kwargs):
+        # The request itself is the "object": its query string filters the feed.
+        return request
+
+    def link(self, request):
+        return request.build_absolute_uri(list_url_for(request))
+
+    def items(self, request):
+        # Absolute links from the request (not the Sites framework's domain);
+        # kept on the items because one Feed instance serves every request.
+        events = _feed_events(request)
+        for event in events:
+            event.absolute_url = request.build_absolute_uri(event.get_absolute_url())
+        return events
+
+    def item_title(self, item):
+        return f"{item.title} — {item.city}, {item.starts_at:%d %b %Y}"
+
+    def item_description(self, item):
+        return f"{item.get_kind_display()}. {_location(item)}. {item.description}"
+
+    def item_link(self, item):
+        return item.absolute_url
+
+    def item_guid(self, item):
+        return self.item_link(item)
+
+    def item_pubdate(self, item):
+        return item.moderated_at or item.created_at
+
+    def item_categories(self, item):
+        return [str(item.get_kind_display())]

@@ -1,0 +1,249 @@
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from campaigns.models import Campaign
+from config.antispam import SpamCheckedForm
+from events import geo, photos
+from events.models import COMMON_TIMEZONES, Event, EventReport
+from events.selectors import EventFilters
+from events.services import MAX_PHOTOS
+from prisoners.models import Prisoner
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos at once; each is checked and rebuilt from its pixels here."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def __init__(self, *args, max_count: int = MAX_PHOTOS, **kwargs):
+        self.max_count = max_count
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
+        if len(uploads) > self.max_count:
+            raise forms.ValidationError(
+                _("At most %(n)d photos, please: you chose %(chosen)d."),
+                params={"n": self.max_count, "chosen": len(uploads)},
+                code="too_many",
+            )
+        cleaned, errors = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(photos.photo_clean(upload))
+            except photos.PhotoRejected as refusal:
+                errors.append(
+                    forms.ValidationError(
+                        "%(name)s: %(reason)s",
+                        params={"name": upload.name, "reason": str(refusal)},
+                        code="bad_photo",
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+def _local_input():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PhotoFieldsMixin(forms.Form):
+    photo_caption = forms.CharField(
+        label=_("Caption for these photos"), max_length=300, required=False
+    )
+    photo_credit = forms.CharField(
+        label=_("Photo credit"),
+        max_length=200,
+        required=False,
+        help_text=_("Who took the photos, as it should be printed."),
+    )
+
+    def cleaned_photos(self):
+        caption = self.cleaned_data.get("photo_caption", "")
+        credit = self.cleaned_data.get("photo_credit", "")
+        return [(p, caption, credit) for p in self.cleaned_data.get("photos") or []]
+
+
+class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
+    timezone_name = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=[(z, z.replace("_", " ")) for z in COMMON_TIMEZONES],
+        help_text=_("Start and end are in this time zone."),
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        help_text=_("Up to 10 JPEG, PNG or WebP photos, 10 MB each. Location data is removed."),
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "kind",
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "timezone_name",
+            "country",
+            "city",
+            "venue",
+            "latitude",
+            "longitude",
+            "campaign",
+            "prisoners",
+            "organiser_name",
+            "contact",
+        ]
+        widgets = {
+            "starts_at": _local_input(),
+            "ends_at": _local_input(),
+            "prisoners": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "latitude": _("Click the map or type the coordinates."),
+        }
+
+    def __init__(self, *args, photo_room: int = MAX_PHOTOS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(is_published=True)
+        self.fields["prisoners"].queryset = Prisoner.objects.filter(is_published=True)
+        self.fields["photos"].max_count = photo_room
+        self.fields["latitude"].widget.attrs.update({"step": "any", "data-map-input": "lat"})
+        self.fields["longitude"].widget.attrs.update({"step": "any", "data-map-input": "lon"})
+        self.fields["country"].widget.attrs["data-map-input"] = "country"
+        instance = self.instance
+        if instance.pk and not self.is_bound:
+            zone = ZoneInfo(instance.timezone_name)
+            for name in ("starts_at", "ends_at"):
+                value = getattr(instance, name)
+                self.initial[name] = value.astimezone(zone).replace(tzinfo=None)
+
+    def _in_zone(self, value: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+        # The browser sends a wall-clock time; Django read it as UTC. Read it
+        # again as the time on the clocks where the event happens.
+        if value is None:
+            return None
+        return value.astimezone(dt.UTC).replace(tzinfo=None).replace(tzinfo=zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            zone = ZoneInfo(cleaned.get("timezone_name") or "UTC")
+        except ZoneInfoNotFoundError:
+            self.add_error("timezone_name", _("Unknown time zone."))
+            return cleaned
+        starts = self._in_zone(cleaned.get("starts_at"), zone)
+        ends = self._in_zone(cleaned.get("ends_at"), zone)
+        if starts:
+            cleaned["starts_at"] = self.instance.starts_at = starts
+        if ends:
+            cleaned["ends_at"] = self.instance.ends_at = ends
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", _("The end is before the start. Check the dates and times."))
+        lat, lon, country = (
+            cleaned.get("latitude"),
+            cleaned.get("longitude"),
+            cleaned.get("country"),
+        )
+        if lat is not None and lon is not None and country:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                self.add_error("latitude", _("This point is not on the map."))
+            elif not geo.point_in_country(
+                latitude=float(lat), longitude=float(lon), country=str(country)
+            ):
+                self.add_error(
+                    "latitude",
+                    _(
+                        "The point on the map is not in %(country)s. Move the marker or "
+                        "choose another country."
+                    )
+                    % {"country": countries.name(country)},
+                )
+        return cleaned
+
+
+class ReportForm(PhotoFieldsMixin, forms.ModelForm):
+    photos = PhotosField(
+        label=_("More photos"),
+        help_text=_("Up to 10 JPEG, PNG or WebP photos, 10 MB each. Location data is removed."),
+    )
+
+    class Meta:
+        model = EventReport
+        fields = [
+            "participants",
+            "letters_written",
+            "signatures",
+            "other_actions",
+            "other_actions_description",
+            "summary",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, photo_room: int = MAX_PHOTOS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].max_count = photo_room
+        for name in ("participants", "letters_written", "signatures", "other_actions"):
+            self.fields[name].widget.attrs["min"] = 0
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("other_actions") and not cleaned.get("other_actions_description"):
+            self.add_error("other_actions_description", _("Say what the other actions were."))
+        return cleaned
+
+
+class EventFilterForm(forms.Form):
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    city = forms.CharField(label=_("City"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any kind")), *Event.Kind.choices]
+    )
+    # A slug, not a choice: feeds and the GeoJSON take ?campaign=<slug>
+    # without loading the list of campaigns.
+    campaign = forms.SlugField(label=_("Campaign"), required=False, widget=forms.Select)
+    when = forms.ChoiceField(
+        label=_("When"),
+        required=False,
+        choices=[("", _("Any time")), ("upcoming", _("Upcoming")), ("past", _("Past"))],
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, campaigns=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Any country")), *countries]
+        self.fields["campaign"].widget.choices = [("", _("Any campaign"))] + [
+            (c.slug, c.title) for c in (campaigns or [])
+        ]
+
+    def filters(self) -> EventFilters:
+        if not self.is_valid():
+            # Bad filter values are ignored field by field, not with a 500.
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        else:
+            data = self.cleaned_data
+        return EventFilters(
+            country=data.get("country") or "",
+            city=data.get("city") or "",
+            kind=data.get("kind") or "",
+            campaign=data.get("campaign") or "",
+            when=data.get("when") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )

@@ -1,0 +1,79 @@
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from events.models import Event, EventPhoto, EventReport
+from prisoners.models import Prisoner
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    country: str = ""
+    city: str = ""
+    kind: str = ""
+    campaign: str = ""  # a campaign's slug
+    when: str = ""  # "upcoming", "past" or ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def is_empty(self) -> bool:
+        return self == EventFilters()
+
+
+def event_list_published(*, filters: EventFilters = EventFilters()) -> QuerySet[Event]:
+    qs = Event.objects.filter(status=Event.Status.PUBLISHED).select_related("campaign")
+    if filters.country:
+        qs = qs.filter(country=filters.country)
+    if filters.city:
+        qs = qs.filter(city__iexact=filters.city.strip())
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.campaign:
+        qs = qs.filter(campaign__slug=filters.campaign, campaign__is_published=True)
+    now = timezone.now()
+    if filters.when == "upcoming":
+        qs = qs.filter(ends_at__gte=now).order_by("starts_at", "id")
+    elif filters.when == "past":
+        qs = qs.filter(ends_at__lt=now)
+    if filters.date_from:
+        qs = qs.filter(ends_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(starts_at__date__lte=filters.date_to)
+    return qs
+
+
+def with_cover(qs: QuerySet[Event]) -> QuerySet[Event]:
+    """Prefetch each event's photos (one query for the page) for thumbnails."""
+    return qs.prefetch_related(
+        Prefetch(
+            "photos", queryset=EventPhoto.objects.order_by("order", "id"), to_attr="photo_list"
+        )
+    )
+
+
+def event_get_public(*, pk: int) -> Event:
+    return (
+        Event.objects.filter(status=Event.Status.PUBLISHED)
+        .select_related("campaign")
+        .prefetch_related(
+            Prefetch("prisoners", queryset=Prisoner.objects.filter(is_published=True)),
+            Prefetch("photos", queryset=EventPhoto.objects.order_by("order", "id")),
+            Prefetch("report", queryset=EventReport.objects.filter(is_published=True)),
+        )
+        .get(pk=pk)
+    )
+
+
+def events_for_home(*, limit: int = 3) -> tuple[list[Event], list[Event]]:
+    """(upcoming, recent): two small queries whatever the number of events."""
+    now = timezone.now()
+    published = Event.objects.filter(status=Event.Status.PUBLISHED)
+    upcoming = list(published.filter(ends_at__gte=now).order_by("starts_at", "id")[:limit])
+    recent = list(published.filter(ends_at__lt=now).order_by("-starts_at", "-id")[:limit])
+    return upcoming, recent
+
+
+def events_of_organiser(*, user) -> QuerySet[Event]:
+    return Event.objects.filter(organiser=user).select_related("campaign").order_by("-created_at")

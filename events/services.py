@@ -1,0 +1,203 @@
+"""Events: submission, moderation, reports and what they add to the ledger."""
+
+import datetime as dt
+
+from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import ActionKind
+from campaigns.services import action_record, action_withdraw
+from events.models import Event, EventPhoto, EventReport
+from events.photos import CleanPhoto
+
+# Photos per stage: up to ten with the announcement and ten more with the report.
+MAX_PHOTOS = 10
+
+
+class EventError(Exception):
+    pass
+
+
+def user_can_log_events(*, user) -> bool:
+    return bool(
+        user.is_authenticated and EmailAddress.objects.filter(user=user, verified=True).exists()
+    )
+
+
+def event_photos_room(*, event: Event | None, stage: str) -> int:
+    if event is None or event.pk is None:
+        return MAX_PHOTOS
+    return max(0, MAX_PHOTOS - event.photos.filter(stage=stage).count())
+
+
+def _photos_store(
+    *, event: Event, photos: list[tuple[CleanPhoto, str, str]], stage: str
+) -> list[EventPhoto]:
+    if len(photos) > event_photos_room(event=event, stage=stage):
+        raise EventError("too many photos")
+    start = event.photos.count()
+    stored = []
+    for offset, (clean, caption, credit) in enumerate(photos):
+        photo = EventPhoto(
+            event=event,
+            caption=caption,
+            credit=credit,
+            stage=stage,
+            order=start + offset,
+            width=clean.width,
+            height=clean.height,
+        )
+        # Names carry no trace of the uploaded file's name.
+        photo.image.save(f"event-{event.pk}.{clean.extension}", ContentFile(clean.data), save=False)
+        photo.thumbnail.save(f"event-{event.pk}.jpg", ContentFile(clean.thumbnail), save=False)
+        photo.save()
+        stored.append(photo)
+    return stored
+
+
+def event_submit(
+    *,
+    event: Event,
+    organiser,
+    prisoners=(),
+    photos: list[tuple[CleanPhoto, str, str]] = (),
+) -> Event:
+    """Save a new event from an activist; it waits for a moderator."""
+    with transaction.atomic():
+        event.organiser = organiser
+        event.status = Event.Status.SUBMITTED
+        event.rejection_reason = ""
+        event.full_clean()
+        event.save()
+        event.prisoners.set(prisoners)
+        _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)
+    return event
+
+
+def event_update(
+    *,
+    event: Event,
+    editor,
+    prisoners=(),
+    photos: list[tuple[CleanPhoto, str, str]] = (),
+) -> Event:
+    """An organiser's edit. A published or rejected event goes back to review."""
+    if event.organiser_id != editor.pk:
+        raise EventError("only the organiser edits an event")
+    with transaction.atomic():
+        previous = Event.objects.select_for_update().get(pk=event.pk).status
+        event.status = Event.Status.SUBMITTED
+        event.rejection_reason = ""
+        event.full_clean()
+        event.save()
+        event.prisoners.set(prisoners)
+        _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)
+        event_ledger_sync(event=event)
+        if previous != Event.Status.SUBMITTED:
+            _notify_on_commit(event)
+    return event
+
+
+def _moderate(*, event: Event, moderator, status: str, reason: str = "") -> bool:
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.status == status and locked.rejection_reason == reason:
+            return False
+        locked.status = status
+        locked.rejection_reason = reason
+        locked.moderated_by = moderator
+        locked.moderated_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "status",
+                "rejection_reason",
+                "moderated_by",
+                "moderated_at",
+                "updated_at",
+            ]
+        )
+        event_ledger_sync(event=locked)
+        _notify_on_commit(locked)
+    event.status, event.rejection_reason = status, reason
+    return True
+
+
+def event_publish(*, event: Event, moderator) -> bool:
+    return _moderate(event=event, moderator=moderator, status=Event.Status.PUBLISHED)
+
+
+def event_reject(*, event: Event, moderator, reason: str) -> bool:
+    reason = reason.strip()
+    if not reason:
+        raise EventError("a rejection needs a reason")
+    return _moderate(event=event, moderator=moderator, status=Event.Status.REJECTED, reason=reason)
+
+
+def event_report_save(
+    *,
+    event: Event,
+    editor,
+    report: EventReport,
+    photos: list[tuple[CleanPhoto, str, str]] = (),
+) -> EventReport:
+    """Create or correct the organiser's report; the ledger follows, never doubles."""
+    if event.organiser_id != editor.pk:
+        raise EventError("only the organiser reports on an event")
+    with transaction.atomic():
+        report.event = event
+        report.full_clean()
+        report.save()
+        _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.REPORT)
+        event_ledger_sync(event=event)
+    return report
+
+
+def event_ledger_sync(*, event: Event) -> None:
+    """Make the ledger say what a published event with a published report did.
+
+    Anything else (not published, no report, report hidden, no campaign)
+    yields nothing, and whatever it yielded before is withdrawn. An event
+    without a campaign is not counted: the ledger counts per campaign.
+    """
+    report = EventReport.objects.filter(event=event).first()
+    if not (
+        event.status == Event.Status.PUBLISHED
+        and report is not None
+        and report.is_published
+        and event.campaign_id
+    ):
+        action_withdraw(source=event)
+        return
+    # "First" honoured prisoner: the first by name, so it does not change
+    # with the order someone ticked the boxes.
+    prisoner = event.prisoners.order_by("name", "pk").first()
+    figures = {
+        ActionKind.EVENT: 1,
+        ActionKind.PARTICIPANT: report.participants,
+        ActionKind.LETTER: report.letters_written,
+        ActionKind.SIGNATURE: report.signatures,
+        ActionKind.OTHER: report.other_actions,
+    }
+    for kind, quantity in figures.items():
+        action_record(
+            source=event,
+            kind=kind,
+            campaign=event.campaign,
+            country=event.country.code,
+            quantity=quantity,
+            prisoner=prisoner,
+            occurred_at=event.starts_at,
+        )
+
+
+def _notify_on_commit(event: Event) -> None:
+    from events.tasks import event_status_notify
+
+    event_id, status = event.pk, event.status
+    transaction.on_commit(lambda: event_status_notify.delay(event_id, status), robust=True)
+
+
+def event_is_reportable(*, event: Event, now: dt.datetime | None = None) -> bool:
+    return event.starts_at <= (now or timezone.now())
