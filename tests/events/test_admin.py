@@ -69,7 +69,12 @@ def test_it_escapes_user_text_in_the_admin(client, moderator, organiser):
 
 def test_it_keeps_moderators_away_from_prisoners_and_campaigns(client, moderator, prisoner):
     client.force_login(moderator)
-    assert client.get(f"/admin/prisoners/prisoner/{prisoner.pk}/change/").status_code == 403
+    # They may look a prisoner up (letters need it) but never change one.
+    url = f"/admin/prisoners/prisoner/{prisoner.pk}/change/"
+    assert 'name="_save"' not in client.get(url).content.decode()
+    assert client.post(url, {"name": "Changed"}).status_code == 403
+    prisoner.refresh_from_db()
+    assert prisoner.name != "Changed"
     assert client.get("/admin/campaigns/campaign/add/").status_code == 403
 
 
