@@ -18,6 +18,8 @@ urlpatterns = [
     path("healthz", pages_views.healthz, name="healthz"),
     path("prisoners/", include("prisoners.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("map/", pages_views.world_map, name="map"),
+    path("api/campaigns/", include("campaigns.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
