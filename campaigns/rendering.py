@@ -133,7 +133,7 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
         x -= 16 * s
     img = img.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    img.save(out, format="PNG", optimize=True)
+    img.save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 

@@ -127,7 +127,7 @@ def campaign_sign_confirm(request, slug, token):
             status=404,
         )
     if request.method == "POST":
-        _, newly = services.signature_confirm(token=token)
+        newly = services.signature_confirm(token=token)[1]
         if newly:
             messages.success(request, _("Your signature is confirmed and counted. Thank you!"))
         else:
