@@ -121,12 +121,15 @@
     function redraw() {
       group.clearLayers();
       var cells = {};
-      features.forEach(function (f) {
+      // Fully zoomed in, every event stands alone.
+      var spread = map.getZoom() >= map.getMaxZoom();
+      features.forEach(function (f, n) {
         var c = f.geometry && f.geometry.coordinates;
         if (!c || c.length < 2) return;
         var latlng = L.latLng(c[1], c[0]);
         var p = map.project(latlng, map.getZoom());
-        var key = Math.floor(p.x / CLUSTER_CELL) + ":" + Math.floor(p.y / CLUSTER_CELL);
+        var key = spread ? String(n)
+          : Math.floor(p.x / CLUSTER_CELL) + ":" + Math.floor(p.y / CLUSTER_CELL);
         (cells[key] = cells[key] || []).push({ f: f, latlng: latlng });
       });
       Object.keys(cells).forEach(function (key) {
@@ -192,7 +195,7 @@
     if (!cfg || !window.L) return;
     var map = L.map(el, {
       minZoom: 1,
-      maxZoom: 7,
+      maxZoom: 9,
       worldCopyJump: false,
       zoomSnap: 0.25,
       attributionControl: true,
