@@ -409,3 +409,10 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             occurred_at=signature.confirmed_at,
         )
     return signature, True
+
+
+def signature_delete(*, signature: Signature) -> None:
+    """Remove a signature (e.g. on its signer's request) and its action with it."""
+    with transaction.atomic():
+        action_withdraw(source=signature)
+        signature.delete()
