@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns import services
-from campaigns.models import Action, Campaign, OfflineReport, Tally
+from campaigns.models import Action, Campaign, OfflineReport, Signature, Tally
 
 
 @admin.register(Campaign)
@@ -86,3 +86,28 @@ class TallyAdmin(ReadOnlyAdmin):
     list_display = ["campaign", "country", "kind", "quantity"]
     list_filter = ["campaign", "kind"]
     list_select_related = ["campaign"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    """Signatures as their signers sent them; staff can only remove one."""
+
+    list_display = ["display_name", "country", "campaign", "created_at", "confirmed_at"]
+    list_filter = ["campaign", "country", ("confirmed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["campaign"]
+    search_fields = ["display_name", "email"]
+    fields = ["campaign", "display_name", "country", "email", "created_at", "confirmed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.signature_delete(signature=obj)
+
+    def delete_queryset(self, request, queryset):
+        for signature in queryset:
+            services.signature_delete(signature=signature)

@@ -3,6 +3,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,9 @@ class Campaign(models.Model):
     tally_recomputes = models.PositiveBigIntegerField(
         _("tally recomputes"), default=0, editable=False
     )
+    # The tally time (epoch seconds) the rendered map under MEDIA shows;
+    # written only by campaigns.services.campaign_map_render. 0: none yet.
+    map_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("campaign")
@@ -68,6 +72,10 @@ class Campaign(models.Model):
     def is_active(self) -> bool:
         today = timezone.localdate()
         return self.starts_on <= today and (self.ends_on is None or self.ends_on >= today)
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_on is not None and self.ends_on < timezone.localdate()
 
     @property
     def progress_percent(self) -> int | None:
@@ -140,6 +148,56 @@ class Tally(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id} {self.country} {self.kind}: {self.quantity}"
+
+
+class DailyTally(models.Model):
+    """The ledger summed per campaign and day (UTC), for the chart. Recomputable."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_tallies")
+    day = models.DateField(_("day"))
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("daily tally")
+        verbose_name_plural = _("daily tallies")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="one_daily_tally_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.day}: {self.quantity}"
+
+
+class Signature(models.Model):
+    """A name added to a campaign; it counts once its e-mail is confirmed."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("campaign")
+    )
+    display_name = models.CharField(_("name as shown"), max_length=100)
+    country = CountryField(_("country"))
+    # Private: only ever used to send the confirmation link.
+    email = models.EmailField(_("e-mail"), max_length=254)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "campaign",
+                Lower("email"),
+                name="one_signature_per_email_per_campaign",
+                violation_error_message=_("This e-mail address has already signed."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.country.code})"
 
 
 class OfflineReport(models.Model):

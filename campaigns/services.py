@@ -21,14 +21,29 @@ How a tally stays exact (DESIGN, "Tallies, precisely"):
 
 import datetime as dt
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campaigns.models import Action, ActionKind, Campaign, OfflineReport, Tally
+from campaigns.models import (
+    Action,
+    ActionKind,
+    Campaign,
+    DailyTally,
+    OfflineReport,
+    Signature,
+    Tally,
+)
 from prisoners.models import Prisoner
 
 logger = logging.getLogger(__name__)
@@ -151,6 +166,7 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
     to repair drift.
     """
     tally_table = Tally._meta.db_table
+    daily_table = DailyTally._meta.db_table
     action_table = Action._meta.db_table
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -167,6 +183,16 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
                 "WHERE campaign_id = %s GROUP BY campaign_id, country, kind",
                 [campaign_id],
             )
+            # Per day for the chart. DATE() is SQLite's function and
+            # PostgreSQL's cast; both take the day in the connection's time
+            # zone, which Django sets to UTC.
+            cursor.execute(f"DELETE FROM {daily_table} WHERE campaign_id = %s", [campaign_id])  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {daily_table} (campaign_id, day, quantity) "  # noqa: S608
+                f"SELECT campaign_id, DATE(occurred_at), SUM(quantity) FROM {action_table} "
+                "WHERE campaign_id = %s GROUP BY campaign_id, DATE(occurred_at)",
+                [campaign_id],
+            )
         after = _tally_rows(campaign_id)
         totals = Tally.objects.filter(campaign_id=campaign_id).aggregate(
             actions=Sum("quantity"),
@@ -178,7 +204,17 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
             tallied_at=timezone.now(),
             tally_recomputes=F("tally_recomputes") + 1,
         )
-    return before != after
+        changed = before != after
+        if changed or not Campaign.objects.filter(pk=campaign_id, map_version__gt=0).exists():
+            # Its own task, after commit: drawing must not hold up the recompute.
+            transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
+    return changed
+
+
+def _map_render_enqueue(campaign_id: int) -> None:
+    from campaigns.tasks import map_render
+
+    map_render.delay(campaign_id)
 
 
 def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) -> list[int]:
@@ -234,3 +270,149 @@ def offline_report_delete(*, report: OfflineReport) -> None:
     with transaction.atomic():
         action_withdraw(source=report)
         report.delete()
+
+
+# --- the rendered map ----------------------------------------------------------
+
+
+def map_file_names(*, slug: str, version: int) -> dict[str, str]:
+    return {ext: f"maps/{slug}-{version}.{ext}" for ext in ("png", "svg")}
+
+
+def campaign_map_render(*, campaign_id: int) -> bool:
+    """Draw the campaign's map as of its last tally, if not drawn yet.
+
+    Safe twice or concurrently: files are named by tally time, so two runs
+    write the same picture; the version on the campaign only moves forward,
+    and a run that lost the race removes its own files.
+    """
+    from campaigns import rendering
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or campaign.tallied_at is None:
+        return False
+    # Milliseconds: two recomputes within a second must not share a picture.
+    version = int(campaign.tallied_at.timestamp() * 1000)
+    if version <= campaign.map_version:
+        return False
+    counts: dict[str, int] = {}
+    for country, quantity in Tally.objects.filter(campaign_id=campaign_id).values_list(
+        "country", "quantity"
+    ):
+        if country:
+            counts[country] = counts.get(country, 0) + quantity
+    figures = {
+        "title": campaign.title,
+        "counts": counts,
+        "total": campaign.actions_total,
+        "countries": campaign.countries_total,
+    }
+    names = map_file_names(slug=campaign.slug, version=version)
+    contents = {"png": rendering.render_png(**figures), "svg": rendering.render_svg(**figures)}
+    for ext, name in names.items():
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        default_storage.save(name, ContentFile(contents[ext]))
+    moved = Campaign.objects.filter(pk=campaign_id, map_version__lt=version).update(
+        map_version=version
+    )
+    old_version = campaign.map_version if moved else version
+    if old_version:
+        for name in map_file_names(slug=campaign.slug, version=old_version).values():
+            default_storage.delete(name)
+    return bool(moved)
+
+
+# --- signatures ------------------------------------------------------------------
+
+
+class SignatureError(Exception):
+    pass
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def signature_submit(
+    *, campaign: Campaign, display_name: str, country: str, email: str
+) -> tuple[Signature, bool]:
+    """Add a pending signature and mail its confirmation link.
+
+    Returns (signature, created). For an address that already signed, nothing
+    is stored; if that signature is still unconfirmed its link is sent again,
+    to that address only.
+    """
+    if not campaign.is_published or campaign.has_ended:
+        raise SignatureError(_("This campaign is not collecting signatures."))
+    email = _normalise_email(email)
+    existing = Signature.objects.filter(campaign=campaign, email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    campaign=campaign,
+                    display_name=display_name.strip(),
+                    country=country,
+                    email=email,
+                    token=secrets.token_urlsafe(32),
+                )
+        except IntegrityError:
+            # Someone sent the same address at the same moment.
+            existing = Signature.objects.get(campaign=campaign, email__iexact=email)
+        else:
+            transaction.on_commit(lambda: _signature_mail(signature), robust=True)
+            return signature, True
+    if existing.confirmed_at is None:
+        transaction.on_commit(lambda: _signature_mail(existing), robust=True)
+    return existing, False
+
+
+def _signature_mail(signature: Signature) -> None:
+    path = reverse(
+        "campaigns:sign_confirm",
+        kwargs={"slug": signature.campaign.slug, "token": signature.token},
+    )
+    context = {
+        "signature": signature,
+        "campaign": signature.campaign,
+        "confirm_url": settings.SITE_URL + path,
+    }
+    send_mail(
+        render_to_string("emails/signature_confirm/subject.txt", context).strip(),
+        render_to_string("emails/signature_confirm/body.txt", context),
+        None,
+        [signature.email],
+    )
+
+
+def signature_confirm(*, token: str) -> tuple[Signature, bool]:
+    """Confirm a signature and count it; (signature, newly confirmed).
+
+    Confirming twice is a no-op: the row is locked, and the ledger's
+    one-action-per-source constraint backs that up.
+    """
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update().select_related("campaign").get(token=token)
+        )
+        if signature.confirmed_at is not None:
+            return signature, False
+        signature.confirmed_at = timezone.now()
+        signature.save(update_fields=["confirmed_at"])
+        action_record(
+            source=signature,
+            kind=ActionKind.SIGNATURE,
+            campaign=signature.campaign,
+            country=signature.country.code,
+            quantity=1,
+            occurred_at=signature.confirmed_at,
+        )
+    return signature, True
+
+
+def signature_delete(*, signature: Signature) -> None:
+    """Remove a signature (e.g. on its signer's request) and its action with it."""
+    with transaction.atomic():
+        action_withdraw(source=signature)
+        signature.delete()

@@ -23,3 +23,9 @@ def tally_recompute(campaign_id: int) -> bool:
 @shared_task
 def tallies_reconcile() -> list[int]:
     return services.tallies_reconcile()
+
+
+@shared_task(acks_late=True)
+def map_render(campaign_id: int) -> bool:
+    """Draw the campaign's map PNG/SVG for its latest tally; a no-op if drawn."""
+    return services.campaign_map_render(campaign_id=campaign_id)

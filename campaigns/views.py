@@ -1,9 +1,27 @@
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+import json
+from urllib.parse import urlencode
 
-from campaigns import selectors
-from campaigns.models import ActionKind, Campaign
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from campaigns import charts, mapdata, selectors, services
+from campaigns.forms import SignatureForm
+from campaigns.models import Campaign, Signature
+from config.antispam import rate_limited
+
+
+def _get_campaign(slug: str) -> Campaign:
+    try:
+        return selectors.campaign_get_published(slug=slug)
+    except Campaign.DoesNotExist:
+        raise Http404 from None
 
 
 @require_safe
@@ -15,18 +33,135 @@ def campaign_list(request):
     )
 
 
+def map_context(data: selectors.MapData, *, events_url: str) -> dict:
+    """What templates/campaigns/_map.html needs; /map/ uses it too."""
+    return {
+        "map": data,
+        "tally": data.tally,
+        "map_json": data.as_json(events_url=events_url),
+        "none_colour": mapdata.NO_ACTIONS_COLOUR,
+        "table_kinds": selectors.table_kinds(),
+        "site_url": settings.SITE_URL,
+    }
+
+
+def _events_url(campaign: Campaign) -> str:
+    # Served by the events app; the map works without it (no markers).
+    return "/api/events.geojson?" + urlencode({"campaign": campaign.slug})
+
+
 @require_safe
 def campaign_detail(request, slug):
-    try:
-        campaign = selectors.campaign_get_published(slug=slug)
-    except Campaign.DoesNotExist:
-        raise Http404 from None
+    campaign = _get_campaign(slug)
+    data = selectors.campaign_map_data(campaign=campaign)
     return render(
         request,
         "campaigns/campaign_detail.html",
         {
             "campaign": campaign,
-            "tally": selectors.campaign_tally(campaign_id=campaign.pk),
-            "table_kinds": [(k, ActionKind(k).label) for k in selectors.TABLE_KINDS],
+            **map_context(data, events_url=_events_url(campaign)),
+            "chart": charts.daily_chart_svg(data.days),
+            "map_files": selectors.campaign_map_files(campaign=campaign),
+            "tally_api_url": reverse("campaigns_api:tally", kwargs={"slug": campaign.slug}),
         },
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def campaign_sign(request, slug):
+    campaign = _get_campaign(slug)
+    if campaign.has_ended:
+        return render(request, "campaigns/sign.html", {"campaign": campaign, "closed": True})
+    form = SignatureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if rate_limited(
+            request,
+            scope="sign",
+            limit=settings.SIGNATURE_RATE_LIMIT,
+            period=settings.SIGNATURE_RATE_PERIOD,
+        ):
+            form.add_error(
+                None, _("Too many signatures from here in a short time. Please try again later.")
+            )
+        else:
+            signature, created = services.signature_submit(
+                campaign=campaign,
+                display_name=form.cleaned_data["display_name"],
+                country=form.cleaned_data["country"],
+                email=form.cleaned_data["email"],
+            )
+            if created:
+                messages.success(
+                    request,
+                    _(
+                        "Thank you! We sent you an e-mail: open the link in it to confirm "
+                        "your signature. It counts once confirmed."
+                    ),
+                )
+            elif signature.confirmed_at:
+                messages.info(
+                    request, _("This e-mail address has already signed this campaign. Thank you!")
+                )
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "This e-mail address has already signed and is waiting for confirmation. "
+                        "We sent the confirmation link to it again."
+                    ),
+                )
+            return redirect(campaign.get_absolute_url())
+    return render(request, "campaigns/sign.html", {"campaign": campaign, "form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def campaign_sign_confirm(request, slug, token):
+    # GET only shows a button: mail scanners that open links must not confirm.
+    campaign = _get_campaign(slug)
+    signature = Signature.objects.filter(campaign=campaign, token=token).first()
+    if signature is None:
+        return render(
+            request,
+            "campaigns/sign_confirm.html",
+            {"campaign": campaign, "invalid": True},
+            status=404,
+        )
+    if request.method == "POST":
+        newly = services.signature_confirm(token=token)[1]
+        if newly:
+            messages.success(request, _("Your signature is confirmed and counted. Thank you!"))
+        else:
+            messages.info(request, _("Your signature was already confirmed. Thank you!"))
+        return redirect(campaign.get_absolute_url())
+    return render(
+        request, "campaigns/sign_confirm.html", {"campaign": campaign, "signature": signature}
+    )
+
+
+@require_safe
+def campaign_tally_api(request, slug):
+    campaign = _get_campaign(slug)
+    key = f"tally-api:{campaign.pk}:{campaign.tallied_at and campaign.tallied_at.timestamp()}"
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(selectors.campaign_tally_payload(campaign=campaign))
+        cache.set(key, body, settings.TALLY_API_CACHE_SECONDS)
+    response = JsonResponse(json.loads(body))
+    response["Cache-Control"] = f"public, max-age={settings.TALLY_API_CACHE_SECONDS}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@xframe_options_exempt
+@require_safe
+def campaign_embed(request, slug):
+    campaign = _get_campaign(slug)
+    data = selectors.campaign_map_data(campaign=campaign)
+    response = render(
+        request,
+        "campaigns/embed.html",
+        {"campaign": campaign, **map_context(data, events_url=""), "small": True},
+    )
+    # Partner sites frame this page; every other page refuses framing.
+    response.csp_frame_ancestors = "*"
+    return response

@@ -291,3 +291,13 @@ CELERY_BEAT_SCHEDULE["letters-recent-refresh"] = {
 }
 # fpdf2's font subsetting (fontTools) logs every glyph at INFO.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
+
+# --- campaigns: signatures and the map ---
+# Valid signature forms accepted per client (hashed address) per period.
+SIGNATURE_RATE_LIMIT = env.int("SIGNATURE_RATE_LIMIT", default=10)
+SIGNATURE_RATE_PERIOD = env.int("SIGNATURE_RATE_PERIOD", default=60 * 60)
+# Map data is keyed by tally time, so these only bound memory, not staleness;
+# the world map has no single tally time and refreshes this often.
+MAP_DATA_CACHE_SECONDS = env.int("MAP_DATA_CACHE_SECONDS", default=60 * 60)
+WORLD_MAP_CACHE_SECONDS = env.int("WORLD_MAP_CACHE_SECONDS", default=30)
+TALLY_API_CACHE_SECONDS = env.int("TALLY_API_CACHE_SECONDS", default=30)

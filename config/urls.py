@@ -20,6 +20,8 @@ urlpatterns = [
     path("prisoners/", include("prisoners.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("events.urls")),
+    path("map/", pages_views.world_map, name="map"),
+    path("api/campaigns/", include("campaigns.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

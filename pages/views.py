@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from campaigns.selectors import campaigns_for_home
+from campaigns.selectors import campaigns_for_home, world_map_data
+from campaigns.views import map_context
 from events.selectors import events_for_home
 from prisoners.selectors import birthdays_upcoming
 
@@ -28,6 +29,20 @@ def home(request):
             "recent_events": recent_events,
             "campaigns": campaigns_for_home(),
             "birthdays": birthdays_upcoming(today=timezone.localdate(), days=14)[:6],
+        },
+    )
+
+
+@require_safe
+def world_map(request):
+    """Every published campaign on one map, from their tally rows."""
+    data = world_map_data()
+    return render(
+        request,
+        "pages/map.html",
+        {
+            **map_context(data, events_url="/api/events.geojson"),
+            "countries_count": sum(1 for r in data.tally.rows if r.code),
         },
     )
 

@@ -1,0 +1,35 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from config.antispam import SpamCheckedForm
+
+
+class SignatureForm(SpamCheckedForm):
+    display_name = forms.CharField(
+        label=_("Your name as shown"),
+        max_length=100,
+        help_text=_("Shown publicly. A first name or initials is enough."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        help_text=_("Where you sign from: it is counted on the map."),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("Private. Only used to send you the confirmation link."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    field_order = ["display_name", "country", "email", "website", "started"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose a country"))] + list(countries)
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Please enter a name."))
+        return name

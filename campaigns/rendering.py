@@ -1,0 +1,183 @@
+"""Draw a campaign's world choropleth as PNG (Pillow) and SVG, for sharing and print.
+
+Equirectangular projection from the same shapes and colour classes as the
+page's Leaflet map. Pure functions: bytes in memory, no storage, no database.
+"""
+
+import io
+from xml.sax.saxutils import escape, quoteattr
+
+from django.utils.translation import ngettext
+from PIL import Image, ImageDraw, ImageFont
+
+from campaigns import mapdata
+
+WIDTH, HEIGHT = 1200, 630  # the size link previews (og:image) expect
+MAP_TOP = 86
+NORTH, SOUTH = 84.0, -58.0  # Antarctica and the Arctic sea add nothing here
+MAP_HEIGHT = WIDTH * (NORTH - SOUTH) / 360
+SCALE = 2  # draw large, then shrink: smooth coastlines without an AA library
+FONT_PATHS = {
+    True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+}
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    """Longitude/latitude to pixels of the final WIDTH×HEIGHT picture."""
+    x = (lon + 180.0) / 360.0 * WIDTH
+    y = MAP_TOP + (NORTH - lat) / (NORTH - SOUTH) * MAP_HEIGHT
+    return x, y
+
+
+def _unwrap(ring: list[list[float]]) -> list[list[float]]:
+    """Keep a ring continuous where it crosses the antimeridian (Russia, Fiji).
+
+    Natural Earth closes such rings with a jump from 180 to -180; drawn as
+    is, that jump paints a band across the whole world.
+    """
+    out = [list(ring[0])]
+    shift = 0.0
+    for (lon0, _lat0), (lon, lat) in zip(ring, ring[1:], strict=False):
+        if lon - lon0 > 180:
+            shift -= 360
+        elif lon0 - lon > 180:
+            shift += 360
+        out.append([lon + shift, lat])
+    return out
+
+
+def _polygons(geometry: dict) -> list[list[list[list[float]]]]:
+    """Polygons (lists of rings), antimeridian-crossing ones also drawn one world over."""
+    if geometry["type"] == "Polygon":
+        polygons = [geometry["coordinates"]]
+    elif geometry["type"] == "MultiPolygon":
+        polygons = geometry["coordinates"]
+    else:
+        return []
+    result = []
+    for polygon in polygons:
+        rings = [_unwrap(ring) for ring in polygon]
+        result.append(rings)
+        lons = [lon for lon, _ in rings[0]]
+        if max(lons) > 180:
+            result.append([[[lon - 360, lat] for lon, lat in r] for r in rings])
+        if min(lons) < -180:
+            result.append([[[lon + 360, lat] for lon, lat in r] for r in rings])
+    return result
+
+
+def _bbox_area(feature: dict) -> float:
+    xs, ys = [], []
+    for polygon in _polygons(feature["geometry"]):
+        for lon, lat in polygon[0]:
+            xs.append(lon)
+            ys.append(lat)
+    return (max(xs) - min(xs)) * (max(ys) - min(ys)) if xs else 0.0
+
+
+def _features_in_drawing_order() -> list[dict]:
+    # Large countries first, so an enclave (Lesotho inside South Africa) is
+    # painted over its neighbour's hole rather than under it.
+    return sorted(mapdata.shapes()["features"], key=_bbox_area, reverse=True)
+
+
+def _font(size: int, bold: bool = False):
+    try:
+        return ImageFont.truetype(FONT_PATHS[bold], size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def caption(*, total: int, countries: int) -> str:
+    return ngettext(
+        "%(total)s actions from %(countries)d country",
+        "%(total)s actions from %(countries)d countries",
+        countries,
+    ) % {"total": f"{total:,}", "countries": countries}
+
+
+def render_png(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
+    classes = mapdata.map_classes(max(counts.values(), default=0))
+    s = SCALE
+    img = Image.new("RGB", (WIDTH * s, HEIGHT * s), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, MAP_TOP * s, WIDTH * s, (MAP_TOP + MAP_HEIGHT) * s], fill=mapdata.SEA_COLOUR)
+    for feature in _features_in_drawing_order():
+        colour = mapdata.colour_for(counts.get(feature["properties"]["code"], 0), classes)
+        for polygon in _polygons(feature["geometry"]):
+            rings = [[(x * s, y * s) for x, y in (project(*p) for p in ring)] for ring in polygon]
+            if len(rings[0]) >= 3:
+                draw.polygon(rings[0], fill=colour, outline=mapdata.BORDER_COLOUR)
+            for hole in rings[1:]:
+                if len(hole) >= 3:
+                    draw.polygon(hole, fill=mapdata.SEA_COLOUR)
+    draw.text((24 * s, 20 * s), title, font=_font(34 * s, bold=True), fill="#1d1d1f")
+    bottom = (MAP_TOP + MAP_HEIGHT + 14) * s
+    draw.text(
+        (24 * s, bottom),
+        caption(total=total, countries=countries),
+        font=_font(26 * s),
+        fill="#1d1d1f",
+    )
+    # The legend: one swatch per class, its lower bound beside it.
+    x = WIDTH * s - 24 * s
+    for c in reversed(classes):
+        label = f"{c.minimum:,}+"
+        font = _font(18 * s)
+        w = draw.textlength(label, font=font)
+        x -= w
+        draw.text((x, bottom + 6 * s), label, font=font, fill="#5c5c66")
+        x -= 28 * s
+        draw.rectangle([x, bottom + 6 * s, x + 22 * s, bottom + 28 * s], fill=c.colour)
+        x -= 16 * s
+    img = img.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
+    classes = mapdata.map_classes(max(counts.values(), default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, sans-serif">',
+        f"<title>{escape(title)}</title>",
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect y="{MAP_TOP}" width="{WIDTH}" height="{MAP_HEIGHT:.1f}" '
+        f'fill="{mapdata.SEA_COLOUR}"/>',
+        f'<g stroke="{mapdata.BORDER_COLOUR}" stroke-width="0.5" fill-rule="evenodd">',
+    ]
+    for feature in _features_in_drawing_order():
+        code = feature["properties"]["code"]
+        count = counts.get(code, 0)
+        d = []
+        for polygon in _polygons(feature["geometry"]):
+            for ring in polygon:
+                pts = [project(*p) for p in ring]
+                d.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in pts) + "Z")
+        parts.append(
+            f'<path data-code={quoteattr(code)} data-count="{count}" '
+            f'fill="{mapdata.colour_for(count, classes)}" d="{"".join(d)}">'
+            f"<title>{escape(feature['properties']['name'])}: {count:,}</title></path>"
+        )
+    parts.append("</g>")
+    parts.append(
+        f'<text x="24" y="56" font-size="34" font-weight="bold" fill="#1d1d1f">'
+        f"{escape(title)}</text>"
+    )
+    parts.append(
+        f'<text x="24" y="{MAP_TOP + MAP_HEIGHT + 44:.0f}" font-size="26" fill="#1d1d1f">'
+        f"{escape(caption(total=total, countries=countries))}</text>"
+    )
+    x = WIDTH - 24 - len(classes) * 110
+    for c in classes:
+        y = MAP_TOP + MAP_HEIGHT + 20
+        parts.append(f'<rect x="{x}" y="{y:.0f}" width="22" height="22" fill="{c.colour}"/>')
+        parts.append(
+            f'<text x="{x + 28}" y="{y + 18:.0f}" font-size="18" fill="#5c5c66">'
+            f"{c.minimum:,}+</text>"
+        )
+        x += 110
+    parts.append("</svg>")
+    return "\n".join(parts).encode("utf-8")

@@ -1,0 +1,237 @@
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from PIL import Image
+
+from campaigns import mapdata, rendering, services
+from campaigns.models import Action, Campaign, DailyTally, OfflineReport
+from tests import factories
+from tests.factories import committed
+
+pytestmark = pytest.mark.django_db
+
+POLAND = (19.4, 52.1)  # lon, lat: inside Poland
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def close(a, b, tolerance=6) -> bool:
+    return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
+
+
+def rendered_png(campaign) -> Image.Image:
+    campaign.refresh_from_db()
+    assert campaign.map_version, "the map was not rendered"
+    name = services.map_file_names(slug=campaign.slug, version=campaign.map_version)["png"]
+    with default_storage.open(name) as f:
+        return Image.open(io.BytesIO(f.read()))
+
+
+def test_it_renders_the_map_with_poland_coloured_when_poland_has_actions(campaign):
+    factories.make_report(campaign, country="PL", quantity=500)
+    factories.make_report(campaign, country="JP", quantity=5)
+    img = rendered_png(campaign)
+    assert img.size == (1200, 630)
+    x, y = rendering.project(*POLAND)
+    classes = mapdata.map_classes(500)
+    assert close(img.getpixel((int(x), int(y)))[:3], hex_rgb(classes[-1].colour))
+
+
+def test_it_leaves_poland_grey_when_poland_has_none(campaign):
+    factories.make_report(campaign, country="DE", quantity=500)
+    img = rendered_png(campaign)
+    x, y = rendering.project(*POLAND)
+    assert close(img.getpixel((int(x), int(y)))[:3], hex_rgb(mapdata.NO_ACTIONS_COLOUR))
+
+
+def test_rendering_twice_is_a_no_op_and_a_new_tally_replaces_the_old_files(campaign):
+    factories.make_report(campaign, country="PL", quantity=5)
+    campaign.refresh_from_db()
+    first = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    assert services.campaign_map_render(campaign_id=campaign.pk) is False
+    assert all(default_storage.exists(n) for n in first.values())
+
+    factories.make_report(campaign, country="DE", quantity=7)
+    campaign.refresh_from_db()
+    second = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    assert second != first
+    assert all(default_storage.exists(n) for n in second.values())
+    assert not any(default_storage.exists(n) for n in first.values())
+
+
+def test_the_svg_map_carries_codes_counts_and_an_escaped_title(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(title="<script>alert(1)</script> & co")
+    factories.make_report(campaign, country="PL", quantity=1234)
+    campaign.refresh_from_db()
+    name = services.map_file_names(slug=campaign.slug, version=campaign.map_version)["svg"]
+    with default_storage.open(name) as f:
+        svg = f.read().decode()
+    assert 'data-code="PL" data-count="1234"' in svg
+    assert 'data-code="DE" data-count="0"' in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in svg
+    assert "<script>" not in svg
+    assert "1,234 actions from 1 country" in svg
+
+
+def test_the_campaign_page_offers_the_map_as_preview_and_download(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=5)
+    campaign.refresh_from_db()
+    files = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    body = client.get(campaign.get_absolute_url()).text
+    assert f'property="og:image" content="http://127.0.0.1:8000/media/{files["png"]}"' in body
+    assert f'href="/media/{files["svg"]}" download' in body
+    # (Not fetched through /media/: config/urls.py binds MEDIA_ROOT at import,
+    # and each test has its own.)
+    assert default_storage.exists(files["png"])
+
+
+def test_the_page_passes_the_map_figures_as_json_without_inline_script(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=30)
+    factories.make_report(campaign, country="MT", kind="signature", quantity=4)
+    body = client.get(campaign.get_absolute_url()).text
+    start = body.index('<script id="map-data" type="application/json">') + 46
+    data = json.loads(body[start : body.index("</script>", start)])
+    assert data["countries"]["PL"]["total"] == 30
+    assert data["countries"]["MT"]["by_kind"] == {"signature": 4}
+    assert data["events_url"] == f"/api/events.geojson?campaign={campaign.slug}"
+    assert "Too small to draw at this scale" in body and "Malta (4)" in body
+    # every <script> either loads a file or is the JSON island
+    for tag in body.split("<script")[1:]:
+        assert tag.startswith((' src="/static/', ' id="map-data" type="application/json"'))
+
+
+def test_daily_tallies_follow_the_ledger_by_utc_day(client, campaign):
+    for day, quantity in [(7, 3), (7, 2), (9, 10)]:
+        factories.make_report(campaign, quantity=quantity, reported_on=dt.date(2012, 12, day))
+    assert list(DailyTally.objects.filter(campaign=campaign).values_list("day", "quantity")) == [
+        (dt.date(2012, 12, 7), 5),
+        (dt.date(2012, 12, 9), 10),
+    ]
+    body = client.get(campaign.get_absolute_url()).text
+    assert 'data-day="2012-12-07" data-count="5"' in body
+    assert 'data-day="2012-12-09" data-count="10"' in body
+    assert 'data-day="2012-12-08"' not in body
+    assert "Actions per day, 7 Dec 2012 to 9 Dec 2012" in body
+
+
+def _bulk_actions(campaign, n: int) -> None:
+    report_type = ContentType.objects.get_for_model(OfflineReport)
+    countries = ["PL", "DE", "JP", "KR", "IT", "MT", "BM", ""]
+    kinds = ["letter", "signature", "postcard", "event"]
+    Action.objects.bulk_create(
+        [
+            Action(
+                campaign=campaign,
+                kind=kinds[i % 4],
+                country=countries[i % 8],
+                quantity=1 + i % 3,
+                source_type=report_type,
+                source_id=i + 1,
+                occurred_at=dt.datetime(2012, 12, 7, tzinfo=dt.UTC) + dt.timedelta(hours=i % 500),
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+    services.campaign_tallies_recompute(campaign_id=campaign.pk)
+
+
+@pytest.mark.parametrize("n", [10, 10_000])
+def test_the_campaign_page_reads_tallies_not_the_ledger(
+    client, django_assert_num_queries, campaign, n
+):
+    _bulk_actions(campaign, n)
+    # campaign, its tally rows, its daily tally rows, its prisoners
+    with django_assert_num_queries(4):
+        response = client.get(campaign.get_absolute_url())
+    assert response.status_code == 200
+    # then the figures come from the cache: campaign and prisoners only
+    with django_assert_num_queries(2):
+        client.get(campaign.get_absolute_url())
+
+
+def test_a_recompute_shows_on_the_page_at_once(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=5)
+    client.get(campaign.get_absolute_url())  # fills the cache
+    factories.make_report(campaign, country="PL", quantity=6)
+    assert 'data-counter="total">11<' in client.get(campaign.get_absolute_url()).text
+    api = client.get(reverse("campaigns_api:tally", args=[campaign.slug])).json()
+    assert api["totals"]["actions"] == 11
+
+
+def test_the_tally_api_gives_figures_per_country_and_kind(client, campaign):
+    factories.make_report(campaign, country="PL", kind="letter", quantity=7)
+    factories.make_report(campaign, country="PL", kind="signature", quantity=3)
+    factories.make_report(campaign, country="JP", kind="other", quantity=2)
+    response = client.get(reverse("campaigns_api:tally", args=[campaign.slug]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "max-age" in response["Cache-Control"]
+    data = response.json()
+    campaign.refresh_from_db()
+    assert data["tallied_at"] == campaign.tallied_at.isoformat()
+    assert data["totals"]["actions"] == 12 and data["totals"]["countries"] == 2
+    assert data["totals"]["by_kind"]["signature"] == 3
+    poland = next(c for c in data["countries"] if c["code"] == "PL")
+    assert poland["total"] == 10 and poland["by_kind"]["letter"] == 7
+    assert poland["name"] == "Poland"
+
+
+def test_the_tally_api_is_read_only_and_hides_drafts(client, campaign):
+    draft = factories.make_campaign(is_published=False)
+    assert client.get(reverse("campaigns_api:tally", args=[draft.slug])).status_code == 404
+    assert client.post(reverse("campaigns_api:tally", args=[campaign.slug])).status_code == 405
+
+
+def test_the_embed_may_be_framed_and_other_pages_may_not(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=4321)
+    embed = client.get(reverse("campaigns:embed", args=[campaign.slug]))
+    assert embed.status_code == 200
+    assert "X-Frame-Options" not in embed
+    assert "frame-ancestors *" in embed["Content-Security-Policy"]
+    assert 'data-counter="total">4,321<' in embed.text
+    assert 'id="map-data"' in embed.text
+    page = client.get(campaign.get_absolute_url())
+    assert page["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert client.post(reverse("campaigns:embed", args=[campaign.slug])).status_code == 405
+
+
+def test_the_world_map_sums_published_campaigns_only(client, campaign):
+    other = factories.make_campaign()
+    draft = factories.make_campaign(is_published=False)
+    factories.make_report(campaign, country="PL", quantity=10)
+    factories.make_report(other, country="PL", kind="signature", quantity=5)
+    factories.make_report(draft, country="DE", quantity=99)
+    response = client.get(reverse("map"))
+    assert response.status_code == 200
+    body = response.text
+    assert 'data-counter="total">15<' in body
+    assert 'data-counter="countries">1<' in body
+    assert 'data-country="PL"' in body and 'data-country="DE"' not in body
+    assert '"events_url": "/api/events.geojson"' in body
+
+
+@pytest.mark.parametrize("n", [1, 9])
+def test_the_world_map_query_count_is_constant(client, django_assert_num_queries, n):
+    for _ in range(n):
+        with committed():
+            factories.make_report(factories.make_campaign(), quantity=2)
+    with django_assert_num_queries(1):
+        assert client.get(reverse("map")).status_code == 200
+
+
+def test_the_map_classes_span_the_counts():
+    assert mapdata.map_classes(0) == []
+    assert [c.minimum for c in mapdata.map_classes(1)] == [1]
+    classes = mapdata.map_classes(24_561)
+    assert [c.minimum for c in classes] == [1, 5, 50, 200, 2000]
+    assert mapdata.colour_for(0, classes) == mapdata.NO_ACTIONS_COLOUR
+    assert mapdata.colour_for(30_000, classes) == mapdata.CLASS_COLOURS[-1]

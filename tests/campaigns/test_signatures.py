@@ -1,0 +1,160 @@
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from campaigns.models import Action, Signature, Tally
+from tests import factories
+from tests.factories import committed
+
+pytestmark = pytest.mark.django_db
+
+CANARY = "canary-7f3a9@example.org"
+
+
+def sign(client, campaign, **data):
+    form = {"display_name": "Anna", "country": "PL", "email": "anna@example.org", "website": ""}
+    form.update(data)
+    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
+    form["started"] = re.search(r'name="started" value="([^"]+)"', page.text).group(1)
+    with committed():
+        return client.post(reverse("campaigns:sign", args=[campaign.slug]), form, follow=True)
+
+
+def confirm_link(message) -> str:
+    return re.search(r"http://\S+/sign/confirm/\S+/", message.body).group(0)
+
+
+def test_it_counts_a_signature_only_once_its_email_is_confirmed(client, campaign):
+    response = sign(client, campaign, email="Anna@Example.org")
+    assert "We sent you an e-mail" in response.text
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["anna@example.org"]
+    assert not Action.objects.exists()
+
+    path = confirm_link(mail.outbox[0]).split("8000", 1)[1]
+    page = client.get(path)
+    assert "Confirm my signature" in page.text
+    assert not Action.objects.exists(), "opening the link (a mail scanner) must not confirm"
+    with committed():
+        response = client.post(path, follow=True)
+    assert "Your signature is confirmed and counted" in response.text
+    assert Tally.objects.get(campaign=campaign).quantity == 1
+    assert Tally.objects.get(campaign=campaign).kind == "signature"
+    assert 'data-counter="signatures">1<' in client.get(campaign.get_absolute_url()).text
+
+
+def test_it_confirms_twice_without_counting_twice(client, campaign):
+    sign(client, campaign)
+    path = confirm_link(mail.outbox[0]).split("8000", 1)[1]
+    with committed():
+        client.post(path)
+    with committed():
+        response = client.post(path, follow=True)
+    assert "already confirmed" in response.text
+    assert Action.objects.count() == 1
+    assert Tally.objects.get(campaign=campaign).quantity == 1
+
+
+def test_it_says_an_address_already_signed_without_storing_it_again(client, campaign):
+    sign(client, campaign, email="anna@example.org")
+    response = sign(client, campaign, email=" ANNA@example.org ", display_name="Other")
+    assert "already signed and is waiting for confirmation" in response.text
+    assert Signature.objects.count() == 1
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["anna@example.org"]
+
+    with committed():
+        client.post(confirm_link(mail.outbox[0]).split("8000", 1)[1])
+    response = sign(client, campaign, email="anna@example.org")
+    assert "already signed this campaign" in response.text
+    assert len(mail.outbox) == 2, "a confirmed signature gets no more mail"
+
+
+def test_the_database_refuses_a_second_signature_for_one_address(campaign):
+    Signature.objects.create(
+        campaign=campaign, display_name="A", country="PL", email="a@x.org", token="t1"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Signature.objects.create(
+            campaign=campaign, display_name="B", country="PL", email="A@X.ORG", token="t2"
+        )
+
+
+def test_an_ended_campaign_says_so_and_takes_no_signature(client, campaign):
+    campaign.ends_on = dt.date(2013, 3, 7)
+    campaign.save()
+    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
+    assert "This campaign ended on 7 March 2013" in page.text
+    assert '<form method="post" novalidate>' not in page.text
+    client.post(
+        reverse("campaigns:sign", args=[campaign.slug]),
+        {"display_name": "A", "country": "PL", "email": "a@x.org"},
+    )
+    assert not Signature.objects.exists()
+    assert "Add your name" not in client.get(campaign.get_absolute_url()).text
+
+
+def test_unpublished_and_unknown_campaigns_have_no_sign_page(client):
+    draft = factories.make_campaign(is_published=False)
+    assert client.get(reverse("campaigns:sign", args=[draft.slug])).status_code == 404
+    assert client.get("/campaigns/nope/sign/").status_code == 404
+
+
+def test_it_shows_errors_next_to_fields_and_keeps_the_input(client, campaign):
+    response = sign(client, campaign, email="not-an-address", country="", display_name="Zoë")
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.text
+    assert "This field is required." in response.text
+    assert 'value="Zoë"' in response.text
+    assert not Signature.objects.exists()
+
+
+def test_it_refuses_a_bot_that_fills_the_honeypot(client, campaign):
+    response = sign(client, campaign, website="http://spam.example")
+    assert "Please leave the last field empty" in response.text
+    assert not Signature.objects.exists() and not mail.outbox
+
+
+def test_it_rate_limits_signatures_from_one_client(client, campaign, settings):
+    settings.SIGNATURE_RATE_LIMIT = 2
+    sign(client, campaign, email="a1@example.org")
+    sign(client, campaign, email="a2@example.org")
+    response = sign(client, campaign, email="a3@example.org", display_name="Third")
+    assert "Too many signatures from here" in response.text
+    assert 'value="Third"' in response.text
+    assert Signature.objects.count() == 2
+
+
+def test_an_invalid_confirmation_link_is_a_clear_404(client, campaign):
+    response = client.get(reverse("campaigns:sign_confirm", args=[campaign.slug, "nonsense"]))
+    assert response.status_code == 404
+    assert "This confirmation link is not valid" in response.text
+    assert (
+        client.post(reverse("campaigns:sign_confirm", args=[campaign.slug, "x"])).status_code == 404
+    )
+
+
+def test_the_sign_page_refuses_other_methods(client, campaign):
+    assert client.put(reverse("campaigns:sign", args=[campaign.slug])).status_code == 405
+
+
+def test_a_signers_email_never_appears_in_public(client, campaign):
+    sign(client, campaign, email=CANARY, display_name="Canary Person")
+    with committed():
+        client.post(confirm_link(mail.outbox[0]).split("8000", 1)[1])
+    pages = [
+        campaign.get_absolute_url(),
+        reverse("campaigns:sign", args=[campaign.slug]),
+        reverse("campaigns:embed", args=[campaign.slug]),
+        reverse("campaigns_api:tally", args=[campaign.slug]),
+        reverse("campaigns:list"),
+        reverse("map"),
+        "/",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "canary-7f3a9" not in response.content.decode(), path
+    assert Tally.objects.get(campaign=campaign, country="PL").quantity == 1
