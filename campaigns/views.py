@@ -60,7 +60,8 @@ def campaign_detail(request, slug):
         {
             "campaign": campaign,
             **map_context(data, events_url=_events_url(campaign)),
-            "chart": charts.daily_chart_svg(data.days),
+            # Callable: the template calls it only when its cached fragment is cold.
+            "chart": lambda: charts.daily_chart_svg(data.days),
             "map_files": selectors.campaign_map_files(campaign=campaign),
             "tally_api_url": reverse("campaigns_api:tally", kwargs={"slug": campaign.slug}),
         },

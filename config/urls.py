@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from django.views.static import serve
 
 from pages import views as pages_views
@@ -12,6 +14,12 @@ from pages import views as pages_views
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Solidarity administration")
 admin.site.site_title = _("Solidarity")
+
+
+def serve_media(request, path):
+    # MEDIA_ROOT is read per request, not frozen when this module is imported.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
 
 urlpatterns = [
     path("", pages_views.home, name="home"),
@@ -23,7 +31,9 @@ urlpatterns = [
     path("map/", pages_views.world_map, name="map"),
     path("api/campaigns/", include("campaigns.api_urls")),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token in the footer, public pages set no cookie and can be
+    # cached; a forged request could at worst switch someone's language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
@@ -31,7 +41,7 @@ if settings.SERVE_MEDIA:
     # Uploaded photos are few and small; a reverse proxy in front can take
     # this over (SERVE_MEDIA=0) without any change here.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", serve_media),
     ]
 
 if settings.BENCH_ENDPOINTS:

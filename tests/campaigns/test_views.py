@@ -56,3 +56,11 @@ def test_campaign_list_query_count_is_constant(client, django_assert_num_queries
         factories.make_report(factories.make_campaign(), quantity=2)
     with django_assert_num_queries(1):
         assert client.get(reverse("campaigns:list")).status_code == 200
+
+
+def test_campaign_page_table_follows_a_recompute_despite_the_cache(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=5)
+    assert 'data-country="PL"' in client.get(campaign.get_absolute_url()).text
+    factories.make_report(campaign, country="LT", quantity=7)
+    body = client.get(campaign.get_absolute_url()).text
+    assert 'data-country="LT"' in body

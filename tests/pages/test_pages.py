@@ -89,3 +89,18 @@ def test_seed_demo_is_idempotent_and_matches_the_articles(client):
     )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_public_pages_set_no_cookie_so_they_can_be_cached(client, campaign):
+    for url in ["/", campaign.get_absolute_url(), "/prisoners/", "/map/"]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "csrftoken" not in response.cookies, url
+        assert "sessionid" not in response.cookies, url
+
+
+def test_the_language_switch_works_without_a_token(client):
+    client = type(client)(enforce_csrf_checks=True)
+    response = client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "ru"
