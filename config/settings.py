@@ -131,7 +131,8 @@ else:
             "LOCATION": "solidarity",
         }
     }
-    CELERY_BROKER_URL = "memory://"
+    # A host in the URL keeps kombu from warning on every eager task.
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = True
 
 CELERY_TASK_EAGER_PROPAGATES = True
