@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import time
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -89,3 +90,13 @@ def make_report(campaign, *, country="PL", kind="letter", quantity=10, **fields)
     )
     with committed():
         return offline_report_save(report=report)
+
+
+def wait_for(predicate, timeout=30.0):
+    """Poll until a real worker has done its part, or give up after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False

@@ -1,22 +1,12 @@
 """Through a real Celery worker on Redis (CI's PostgreSQL run)."""
 
-import time
-
 import pytest
 
 from campaigns.models import Action, Campaign, Tally
 from tests import factories
+from tests.factories import wait_for
 
 pytestmark = pytest.mark.worker
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_burst_of_actions_ends_exact_with_few_recomputes(real_worker):

@@ -1,7 +1,6 @@
 """Through a real Celery worker: a burst of signatures ends exact and the map gets drawn."""
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,9 @@ from PIL import Image
 from campaigns import rendering, services
 from campaigns.models import Action, Campaign, Signature, Tally
 from tests import factories
-from tests.factories import committed
+from tests.factories import committed, wait_for
 
 pytestmark = pytest.mark.worker
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_burst_of_confirmations_ends_exact_and_the_map_png_is_drawn(real_worker):
