@@ -34,7 +34,7 @@ class Campaign(models.Model):
     )
     is_published = models.BooleanField(_("published"), default=False)
 
-    # Written only by campaigns.services.campaign_tallies_recompute: what the
+    # Written only by campaigns.services (totals refresh, recompute): what the
     # public pages read instead of counting the ledger.
     actions_total = models.PositiveBigIntegerField(_("actions in total"), default=0, editable=False)
     countries_total = models.PositiveIntegerField(_("countries"), default=0, editable=False)

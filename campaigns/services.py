@@ -2,26 +2,27 @@
 
 How a tally stays exact (DESIGN, "Tallies, precisely"):
 
-* Recording or withdrawing an action commits first. Only then, in an
-  on-commit hook, the campaign is marked dirty with a conditional UPDATE; the
-  caller whose UPDATE flipped the marker from empty enqueues the recompute.
-  Everyone else sees a marker already set, which means a task has not yet
-  claimed it and will read the ledger after their commit. So a burst of
-  actions costs one pending recompute per campaign, not one each.
-* The task claims the marker (UPDATE ... SET dirty = NULL WHERE dirty IS NOT
-  NULL) in its own committed statement before it reads the ledger. A
-  duplicate delivery finds nothing to claim and does nothing.
-* The recompute reads the ledger with one SELECT ... GROUP BY (country,
-  kind, day) and replaces the campaign's tally and daily rows with the
-  result, in one transaction, serialised per campaign.
-* If Redis is down, the marker stays set and the periodic reconcile finds
-  it; if the process dies between commit and marking, the reconcile's full
-  recompute finds the drift and logs it.
+* Recording, correcting or withdrawing an action applies its difference to
+  the campaign's tally row (country, kind) and daily row in the same
+  transaction as the ledger change: the rows are exact when it commits, and
+  one more action costs the same whatever the size of the ledger.
+* The campaign's totals (actions, countries), its tally time and its map are
+  refreshed by a task, coalesced: after commit the campaign is marked dirty
+  with a conditional UPDATE and only the caller that flipped the marker
+  queues the task. The task claims the marker before it reads the tally
+  rows, so a duplicate delivery does nothing and a burst costs one refresh.
+* The full recompute (one SELECT ... GROUP BY country, kind, day over the
+  ledger, replacing the rows) is the check: the periodic reconcile runs it
+  for active and overdue campaigns and logs any drift it had to repair. On
+  PostgreSQL, writers hold a shared advisory lock per campaign and the
+  recompute an exclusive one, so it never interleaves with a difference.
+* If Redis is down, the marker stays set and the reconcile finds it.
 """
 
 import datetime as dt
 import logging
 import secrets
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -53,6 +54,10 @@ class LedgerError(Exception):
     pass
 
 
+# Advisory lock key space for "the tallies of campaign N" (PostgreSQL only).
+_TALLY_LOCK = 7001
+
+
 def action_record(
     *,
     source: models.Model,
@@ -76,28 +81,41 @@ def action_record(
     if quantity == 0:
         action_withdraw(source=source, kind=kind)
         return None
-    source_type = ContentType.objects.get_for_model(source)
+    lookup = {
+        "source_type": ContentType.objects.get_for_model(source),
+        "source_id": source.pk,
+        "kind": kind,
+    }
+    values = {
+        "campaign_id": campaign.pk,
+        "country": country or "",
+        "quantity": quantity,
+        "prisoner": prisoner,
+        "occurred_at": occurred_at or timezone.now(),
+    }
     with transaction.atomic():
-        previous_campaign_id = (
-            Action.objects.filter(source_type=source_type, source_id=source.pk, kind=kind)
-            .values_list("campaign_id", flat=True)
-            .first()
-        )
-        action, _ = Action.objects.update_or_create(
-            source_type=source_type,
-            source_id=source.pk,
-            kind=kind,
-            defaults={
-                "campaign": campaign,
-                "country": country or "",
-                "quantity": quantity,
-                "prisoner": prisoner,
-                "occurred_at": occurred_at or timezone.now(),
-            },
-        )
-    tallies_refresh_on_commit(campaign_id=campaign.pk)
-    if previous_campaign_id and previous_campaign_id != campaign.pk:
-        tallies_refresh_on_commit(campaign_id=previous_campaign_id)
+        _tallies_lock_shared(campaign.pk)
+        action = Action.objects.select_for_update().filter(**lookup).first()
+        if action is None:
+            try:
+                with transaction.atomic():
+                    action = Action.objects.create(**lookup, **values)
+            except IntegrityError:
+                # Another request recorded the same source meanwhile: correct it.
+                action = Action.objects.select_for_update().get(**lookup)
+            else:
+                _tallies_apply([_contribution(action, +1)])
+                tallies_refresh_on_commit(campaign_id=campaign.pk)
+                return action
+        before = _contribution(action, -1)
+        if action.campaign_id != campaign.pk:
+            _tallies_lock_shared(action.campaign_id)
+        for field, value in values.items():
+            setattr(action, field, value)
+        action.save()
+        _tallies_apply([before, _contribution(action, +1)])
+    for campaign_id in {before.campaign_id, campaign.pk}:
+        tallies_refresh_on_commit(campaign_id=campaign_id)
     return action
 
 
@@ -109,11 +127,92 @@ def action_withdraw(*, source: models.Model, kind: str | None = None) -> int:
     if kind is not None:
         qs = qs.filter(kind=kind)
     with transaction.atomic():
-        campaign_ids = set(qs.values_list("campaign_id", flat=True))
-        deleted, _ = qs.delete()
-    for campaign_id in campaign_ids:
+        actions = list(qs.select_for_update())
+        for campaign_id in sorted({a.campaign_id for a in actions}):
+            _tallies_lock_shared(campaign_id)
+        Action.objects.filter(pk__in=[a.pk for a in actions]).delete()
+        _tallies_apply([_contribution(a, -1) for a in actions])
+    for campaign_id in {a.campaign_id for a in actions}:
         tallies_refresh_on_commit(campaign_id=campaign_id)
-    return deleted
+    return len(actions)
+
+
+class _Contribution(NamedTuple):
+    campaign_id: int
+    country: str
+    kind: str
+    day: dt.date
+    delta: int
+
+
+def _contribution(action: Action, sign: int) -> _Contribution:
+    """What an action adds to its rows (sign +1) or takes away from them (-1)."""
+    return _Contribution(
+        campaign_id=action.campaign_id,
+        country=getattr(action.country, "code", action.country) or "",
+        kind=action.kind,
+        day=timezone.localtime(action.occurred_at, dt.UTC).date(),
+        delta=sign * action.quantity,
+    )
+
+
+def _tallies_lock_shared(campaign_id: int) -> None:
+    # Many writers at once; the full recompute takes the same key exclusively.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s, %s)", [_TALLY_LOCK, campaign_id]
+            )
+
+
+def _tallies_apply(contributions: list[_Contribution]) -> None:
+    """Add differences to tally and daily rows; rows that reach zero go.
+
+    Differences are netted first and applied in key order, so two requests
+    touching the same rows never lock them in opposite orders.
+    """
+    by_tally: dict[tuple, int] = {}
+    by_day: dict[tuple, int] = {}
+    for campaign_id, country, kind, day, delta in contributions:
+        key = (campaign_id, country, kind)
+        by_tally[key] = by_tally.get(key, 0) + delta
+        by_day[(campaign_id, day)] = by_day.get((campaign_id, day), 0) + delta
+    tally, daily = Tally._meta.db_table, DailyTally._meta.db_table
+    with connection.cursor() as cursor:
+        for (campaign_id, country, kind), delta in sorted(by_tally.items()):
+            _row_add(
+                cursor, tally, {"campaign_id": campaign_id, "country": country, "kind": kind}, delta
+            )
+        for (campaign_id, day), delta in sorted(by_day.items()):
+            _row_add(cursor, daily, {"campaign_id": campaign_id, "day": day}, delta)
+
+
+def _row_add(cursor, table: str, key: dict, delta: int) -> None:
+    if delta == 0:
+        return
+    columns = ", ".join(key)
+    where = " AND ".join(f"{column} = %s" for column in key)
+    if delta > 0:
+        # An upsert both SQLite (3.24+) and PostgreSQL understand.
+        placeholders = ", ".join(["%s"] * (len(key) + 1))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, quantity) VALUES ({placeholders}) "  # noqa: S608
+            f"ON CONFLICT ({columns}) "
+            f"DO UPDATE SET quantity = {table}.quantity + excluded.quantity",
+            [*key.values(), delta],
+        )
+        return
+    cursor.execute(
+        f"UPDATE {table} SET quantity = quantity - %s WHERE {where} AND quantity >= %s",  # noqa: S608
+        [-delta, *key.values(), -delta],
+    )
+    if cursor.rowcount != 1:
+        # The row was already short of what is withdrawn: drift. Leave it for
+        # the reconcile, which recomputes from the ledger and says so.
+        logger.warning("tally row %s %s short by more than %s", table, key, -delta)
+        tallies_mark_dirty(campaign_id=key["campaign_id"])
+        return
+    cursor.execute(f"DELETE FROM {table} WHERE {where} AND quantity = 0", [*key.values()])  # noqa: S608
 
 
 def tallies_refresh_on_commit(*, campaign_id: int) -> None:
@@ -123,19 +222,19 @@ def tallies_refresh_on_commit(*, campaign_id: int) -> None:
 
 
 def _tallies_mark_dirty(campaign_id: int) -> None:
-    from campaigns.tasks import tally_recompute
+    from campaigns.tasks import tallies_refresh
 
     flipped = Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
         tally_dirty_at=timezone.now()
     )
     if flipped:
-        tally_recompute.apply_async(
+        tallies_refresh.apply_async(
             args=[campaign_id], countdown=settings.TALLY_COALESCE_SECONDS or None
         )
 
 
 def tallies_claim(*, campaign_id: int) -> bool:
-    """Take the pending-recompute marker; False when there was none to take."""
+    """Take the pending-refresh marker; False when there was none to take."""
     return bool(
         Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=False).update(
             tally_dirty_at=None
@@ -159,6 +258,22 @@ def _tally_rows(campaign_id: int) -> dict[tuple[str, str], int]:
     }
 
 
+def campaign_totals_refresh(*, campaign_id: int) -> None:
+    """Totals and tally time from the tally rows (a few hundred), then the map."""
+    with transaction.atomic():
+        rows = list(
+            Tally.objects.filter(campaign_id=campaign_id).values_list("country", "quantity")
+        )
+        Campaign.objects.filter(pk=campaign_id).update(
+            actions_total=sum(quantity for _, quantity in rows),
+            countries_total=len({country for country, _ in rows if country}),
+            tallied_at=timezone.now(),
+            tally_recomputes=F("tally_recomputes") + 1,
+        )
+        # Its own task, after commit: drawing must not hold up the counters.
+        transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
+
+
 def campaign_tallies_recompute(*, campaign_id: int) -> bool:
     """Replace a campaign's tallies with the ledger summed from scratch.
 
@@ -168,10 +283,11 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
     action_table = Action._meta.db_table
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Serialise recomputes of one campaign without locking the
-            # campaign row, which the on-commit marker also updates.
+            # Exclusive: waits for writers applying differences, and keeps
+            # them out until the rows are replaced. Not the campaign row,
+            # which the on-commit marker also updates.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, campaign_id])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TALLY_LOCK, campaign_id])
         before = _tally_rows(campaign_id)
         # One scan of the ledger, as a plain SELECT: PostgreSQL runs it with
         # parallel workers, which it never does for INSERT ... SELECT. The

@@ -4,17 +4,17 @@ from campaigns import services
 
 
 @shared_task(acks_late=True)
-def tally_recompute(campaign_id: int) -> bool:
-    """Recompute one campaign's tallies if a recompute is pending.
+def tallies_refresh(campaign_id: int) -> bool:
+    """Refresh one campaign's totals and map if its ledger changed.
 
     Safe twice: a second delivery finds the marker already claimed.
     """
     if not services.tallies_claim(campaign_id=campaign_id):
         return False
     try:
-        services.campaign_tallies_recompute(campaign_id=campaign_id)
+        services.campaign_totals_refresh(campaign_id=campaign_id)
     except Exception:
-        # Leave a marker so the reconcile repairs what this run could not.
+        # Leave a marker so the reconcile does what this run could not.
         services.tallies_mark_dirty(campaign_id=campaign_id)
         raise
     return True

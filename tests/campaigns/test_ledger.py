@@ -80,8 +80,8 @@ def test_a_delivered_twice_recompute_does_nothing_the_second_time(campaign):
     Campaign.objects.filter(pk=campaign.pk).update(
         tally_dirty_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     )
-    assert tasks.tally_recompute(campaign.pk) is True
-    assert tasks.tally_recompute(campaign.pk) is False
+    assert tasks.tallies_refresh(campaign.pk) is True
+    assert tasks.tallies_refresh(campaign.pk) is False
     assert tallies(campaign) == ledger_sum(campaign)
 
 
@@ -109,7 +109,7 @@ def test_reconcile_picks_up_a_recompute_lost_with_the_broker(campaign, monkeypat
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(tasks.tally_recompute, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.tallies_refresh, "apply_async", broker_down)
     factories.make_report(campaign, quantity=6)
     campaign.refresh_from_db()
     assert campaign.actions_total == 0
@@ -133,9 +133,9 @@ def test_a_failed_recompute_leaves_a_marker_for_the_reconcile(campaign, monkeypa
     def crash(**kwargs):
         raise RuntimeError("worker died mid-way")
 
-    monkeypatch.setattr(services, "campaign_tallies_recompute", crash)
+    monkeypatch.setattr(services, "campaign_totals_refresh", crash)
     with pytest.raises(RuntimeError):
-        tasks.tally_recompute(campaign.pk)
+        tasks.tallies_refresh(campaign.pk)
     campaign.refresh_from_db()
     assert campaign.tally_dirty_at is not None
 
@@ -193,3 +193,39 @@ def test_moving_an_action_to_another_campaign_recounts_both(campaign):
     campaign.refresh_from_db()
     other.refresh_from_db()
     assert (campaign.actions_total, other.actions_total) == (0, 4)
+
+
+def test_tally_rows_are_exact_at_commit_even_when_the_refresh_is_lost(campaign, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(tasks.tallies_refresh, "apply_async", broker_down)
+    factories.make_report(campaign, country="PL", quantity=6)
+    factories.make_report(campaign, country="PL", quantity=4)
+    # The per-country rows the table and the map read are right at once;
+    # only the totals wait for the refresh (or the reconcile).
+    assert tallies(campaign) == {("PL", "letter"): 10} == ledger_sum(campaign)
+    campaign.refresh_from_db()
+    assert campaign.actions_total == 0
+
+
+def test_withdrawing_everything_leaves_no_empty_rows(campaign):
+    report = factories.make_report(campaign, country="PL", quantity=3)
+    with committed():
+        services.action_withdraw(source=report)
+    assert not Tally.objects.filter(campaign=campaign).exists()
+    assert not campaign.daily_tallies.exists()
+
+
+def test_a_withdrawal_from_a_drifted_row_is_left_to_the_reconcile(campaign, caplog):
+    campaign.starts_on = dt.date.today()
+    campaign.save()
+    report = factories.make_report(campaign, country="PL", quantity=3)
+    keep = factories.make_report(campaign, country="DE", quantity=2)
+    Tally.objects.filter(campaign=campaign, country="PL").update(quantity=1)  # drift
+    with committed():
+        services.action_withdraw(source=report)
+    assert "short by more than 3" in caplog.text
+    services.tallies_reconcile()
+    assert tallies(campaign) == ledger_sum(campaign) == {("DE", "letter"): 2}
+    assert keep.pk
