@@ -4,7 +4,7 @@ import re
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from campaigns.models import Action, Signature, Tally
 from tests import factories
@@ -158,3 +158,12 @@ def test_a_signers_email_never_appears_in_public(client, campaign):
         assert response.status_code == 200, path
         assert "canary-7f3a9" not in response.content.decode(), path
     assert Tally.objects.get(campaign=campaign, country="PL").quantity == 1
+
+
+def test_a_confirmation_link_with_a_nul_byte_is_a_404_not_a_500(client, campaign):
+    # PostgreSQL refuses NUL in a query parameter; the URL must not reach it.
+    response = client.get(f"/campaigns/{campaign.slug}/sign/confirm/%00/")
+    assert response.status_code == 404
+    with pytest.raises(Resolver404):
+        resolve(f"/campaigns/{campaign.slug}/sign/confirm/\x00/")
+    assert client.post(f"/campaigns/{campaign.slug}/sign/confirm/a%00b/").status_code == 404
