@@ -18,6 +18,8 @@ class SignatureForm(SpamCheckedForm):
     )
     email = forms.EmailField(
         label=_("E-mail"),
+        # The column's length (Signature.email), below the validator's 320.
+        max_length=254,
         help_text=_("Private. Only used to send you the confirmation link."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

@@ -167,3 +167,15 @@ def test_a_confirmation_link_with_a_nul_byte_is_a_404_not_a_500(client, campaign
     with pytest.raises(Resolver404):
         resolve(f"/campaigns/{campaign.slug}/sign/confirm/\x00/")
     assert client.post(f"/campaigns/{campaign.slug}/sign/confirm/a%00b/").status_code == 404
+
+
+def test_it_refuses_an_address_longer_than_the_column_next_to_the_field(client, campaign):
+    # Valid for the e-mail validator (up to 320 characters) but not for the
+    # varchar(254) column: PostgreSQL would refuse it with a 500.
+    long_address = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".org"
+    assert 254 < len(long_address) <= 320
+    response = sign(client, campaign, email=long_address, display_name="Long")
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters" in response.text
+    assert 'value="Long"' in response.text
+    assert not Signature.objects.exists() and not mail.outbox
