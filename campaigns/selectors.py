@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_countries import countries
 
 from campaigns import mapdata
@@ -133,10 +133,11 @@ def campaign_map_data(*, campaign: Campaign) -> MapData:
     """Tallies and days of one campaign: from the cache, or two reads of tally rows.
 
     The key carries the tally time, so a recompute makes a new entry and no
-    one has to invalidate anything.
+    one has to invalidate anything, and the language, as country names and
+    labels in it are translated.
     """
     stamp = campaign.tallied_at.timestamp() if campaign.tallied_at else 0
-    key = f"map-data:{campaign.pk}:{stamp}"
+    key = f"map-data:{get_language()}:{campaign.pk}:{stamp}"
     data = cache.get(key)
     if data is None:
         days = list(
@@ -149,7 +150,8 @@ def campaign_map_data(*, campaign: Campaign) -> MapData:
 
 def world_map_data() -> MapData:
     """All published campaigns together, summed from their tally rows."""
-    key = "map-data:world"
+    # Per language: the country names and labels in it are translated.
+    key = f"map-data:world:{get_language()}"
     data = cache.get(key)
     if data is None:
         tally = _tally_from_rows(

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -142,7 +143,9 @@ def campaign_sign_confirm(request, slug, token):
 @require_safe
 def campaign_tally_api(request, slug):
     campaign = _get_campaign(slug)
-    key = f"tally-api:{campaign.pk}:{campaign.tallied_at and campaign.tallied_at.timestamp()}"
+    # Per language: the country names in it are translated (Accept-Language).
+    stamp = campaign.tallied_at and campaign.tallied_at.timestamp()
+    key = f"tally-api:{get_language()}:{campaign.pk}:{stamp}"
     body = cache.get(key)
     if body is None:
         body = json.dumps(selectors.campaign_tally_payload(campaign=campaign))
