@@ -199,5 +199,7 @@ def campaign_map_files(*, campaign: Campaign) -> dict[str, str]:
 
     return {
         ext: default_storage.url(name)
-        for ext, name in map_file_names(slug=campaign.slug, version=campaign.map_version).items()
+        for ext, name in map_file_names(
+            campaign_id=campaign.pk, version=campaign.map_version
+        ).items()
     }

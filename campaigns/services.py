@@ -396,8 +396,10 @@ def offline_report_delete(*, report: OfflineReport) -> None:
 # --- the rendered map ----------------------------------------------------------
 
 
-def map_file_names(*, slug: str, version: int) -> dict[str, str]:
-    return {ext: f"maps/{slug}-{version}.{ext}" for ext in ("png", "svg")}
+def map_file_names(*, campaign_id: int, version: int) -> dict[str, str]:
+    # By id, not slug: a renamed campaign keeps its files, and the drawing
+    # after it still finds (and removes) the previous ones.
+    return {ext: f"maps/campaign-{campaign_id}-{version}.{ext}" for ext in ("png", "svg")}
 
 
 def campaign_map_render(*, campaign_id: int) -> bool:
@@ -428,7 +430,7 @@ def campaign_map_render(*, campaign_id: int) -> bool:
         "total": campaign.actions_total,
         "countries": campaign.countries_total,
     }
-    names = map_file_names(slug=campaign.slug, version=version)
+    names = map_file_names(campaign_id=campaign_id, version=version)
     contents = {"png": rendering.render_png(**figures), "svg": rendering.render_svg(**figures)}
     for ext, name in names.items():
         if default_storage.exists(name):
@@ -439,7 +441,7 @@ def campaign_map_render(*, campaign_id: int) -> bool:
     )
     old_version = campaign.map_version if moved else version
     if old_version:
-        for name in map_file_names(slug=campaign.slug, version=old_version).values():
+        for name in map_file_names(campaign_id=campaign_id, version=old_version).values():
             default_storage.delete(name)
     return bool(moved)
 
