@@ -175,7 +175,8 @@ class Signature(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("campaign")
     )
-    display_name = models.CharField(_("name as shown"), max_length=100)
+    # On the petition delivered to its addressees; never shown on the site.
+    display_name = models.CharField(_("name"), max_length=100)
     country = CountryField(_("country"))
     # Private: only ever used to send the confirmation link.
     email = models.EmailField(_("e-mail"), max_length=254)

@@ -157,6 +157,8 @@ def test_a_signers_email_never_appears_in_public(client, campaign):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "canary-7f3a9" not in response.content.decode(), path
+        # Names go on the delivered petition only: relatives can be persecuted.
+        assert "Canary Person" not in response.content.decode(), path
     assert Tally.objects.get(campaign=campaign, country="PL").quantity == 1
 
 
@@ -179,3 +181,11 @@ def test_it_refuses_an_address_longer_than_the_column_next_to_the_field(client, 
     assert "Ensure this value has at most 254 characters" in response.text
     assert 'value="Long"' in response.text
     assert not Signature.objects.exists() and not mail.outbox
+
+
+def test_the_sign_form_says_the_name_is_not_shown_on_the_site(client, campaign):
+    page = client.get(reverse("campaigns:sign", args=[campaign.slug])).text
+    assert "Shown publicly" not in page and "as shown" not in page
+    assert "goes on the petition delivered to its addressees" in page
+    assert "not shown on this site" in page
+    assert "A first name or a pseudonym is enough." in page
