@@ -183,6 +183,11 @@ class Signature(models.Model):
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    # When the confirmation link was last sent again (the first mail is not
+    # counted): at most one re-send a day.
+    confirmation_resent_at = models.DateTimeField(
+        _("confirmation sent again at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("signature")

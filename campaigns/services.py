@@ -457,14 +457,27 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Resubmitting an unconfirmed address sends its link again once, then no
+# more until this long after that re-send: the form cannot be used to flood
+# someone's mailbox.
+SIGNATURE_RESEND_AFTER = dt.timedelta(hours=24)
+
+
+class SignatureSubmission(NamedTuple):
+    signature: Signature
+    created: bool
+    # Whether a confirmation e-mail goes out for this submission.
+    mailed: bool
+
+
 def signature_submit(
     *, campaign: Campaign, display_name: str, country: str, email: str
-) -> tuple[Signature, bool]:
+) -> SignatureSubmission:
     """Add a pending signature and mail its confirmation link.
 
-    Returns (signature, created). For an address that already signed, nothing
-    is stored; if that signature is still unconfirmed its link is sent again,
-    to that address only.
+    For an address that already signed, nothing is stored; if that signature
+    is still unconfirmed its link is sent again, to that address only, at
+    most once per SIGNATURE_RESEND_AFTER.
     """
     if not campaign.is_published or campaign.has_ended:
         raise SignatureError(_("This campaign is not collecting signatures."))
@@ -485,10 +498,23 @@ def signature_submit(
             existing = Signature.objects.get(campaign=campaign, email__iexact=email)
         else:
             transaction.on_commit(lambda: _signature_mail(signature), robust=True)
-            return signature, True
+            return SignatureSubmission(signature, created=True, mailed=True)
+    mailed = False
     if existing.confirmed_at is None:
-        transaction.on_commit(lambda: _signature_mail(existing), robust=True)
-    return existing, False
+        # A conditional UPDATE claims the re-send: of two submissions at the
+        # same moment, one sends the mail.
+        now = timezone.now()
+        mailed = bool(
+            Signature.objects.filter(pk=existing.pk, confirmed_at__isnull=True)
+            .filter(
+                Q(confirmation_resent_at__isnull=True)
+                | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
+            )
+            .update(confirmation_resent_at=now)
+        )
+        if mailed:
+            transaction.on_commit(lambda: _signature_mail(existing), robust=True)
+    return SignatureSubmission(existing, created=False, mailed=mailed)
 
 
 def _signature_mail(signature: Signature) -> None:
@@ -500,6 +526,7 @@ def _signature_mail(signature: Signature) -> None:
         "signature": signature,
         "campaign": signature.campaign,
         "confirm_url": settings.SITE_URL + path,
+        "days": settings.SIGNATURES_UNCONFIRMED_DAYS,
     }
     send_mail(
         render_to_string("emails/signature_confirm/subject.txt", context).strip(),
@@ -532,6 +559,26 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             occurred_at=signature.confirmed_at,
         )
     return signature, True
+
+
+def signatures_unconfirmed_purge(*, older_than: dt.timedelta) -> int:
+    """Delete signatures never confirmed within ``older_than``; how many went.
+
+    They were never counted, so there is no action to withdraw. The rows are
+    locked first (skipping any being confirmed right now) and deleted only if
+    still unconfirmed: a confirmation never loses its signature.
+    """
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        ids = list(
+            Signature.objects.select_for_update(skip_locked=True)
+            .filter(confirmed_at__isnull=True, created_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        deleted, _by_model = Signature.objects.filter(
+            pk__in=ids, confirmed_at__isnull=True
+        ).delete()
+    return deleted
 
 
 def signature_delete(*, signature: Signature) -> None:

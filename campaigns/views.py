@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -86,30 +86,44 @@ def campaign_sign(request, slug):
                 None, _("Too many signatures from here in a short time. Please try again later.")
             )
         else:
-            signature, created = services.signature_submit(
+            submission = services.signature_submit(
                 campaign=campaign,
                 display_name=form.cleaned_data["display_name"],
                 country=form.cleaned_data["country"],
                 email=form.cleaned_data["email"],
             )
-            if created:
+            days = settings.SIGNATURES_UNCONFIRMED_DAYS
+            if submission.created:
                 messages.success(
                     request,
-                    _(
-                        "Thank you! We sent you an e-mail: open the link in it to confirm "
-                        "your signature. It counts once confirmed."
-                    ),
+                    ngettext(
+                        "Thank you! We sent you an e-mail: open the link in it within %(days)d "
+                        "day to confirm your signature. It counts once confirmed.",
+                        "Thank you! We sent you an e-mail: open the link in it within %(days)d "
+                        "days to confirm your signature. It counts once confirmed.",
+                        days,
+                    )
+                    % {"days": days},
                 )
-            elif signature.confirmed_at:
+            elif submission.signature.confirmed_at:
                 messages.info(
                     request, _("This e-mail address has already signed this campaign. Thank you!")
+                )
+            elif submission.mailed:
+                messages.info(
+                    request,
+                    _(
+                        "This e-mail address has already signed and is waiting for confirmation. "
+                        "We sent the confirmation link to it again."
+                    ),
                 )
             else:
                 messages.info(
                     request,
                     _(
                         "This e-mail address has already signed and is waiting for confirmation. "
-                        "We sent the confirmation link to it again."
+                        "We sent the confirmation link to it less than a day ago: please look "
+                        "for it, also among spam."
                     ),
                 )
             return redirect(campaign.get_absolute_url())
