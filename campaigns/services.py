@@ -540,12 +540,19 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     """Confirm a signature and count it; (signature, newly confirmed).
 
     Confirming twice is a no-op: the row is locked, and the ledger's
-    one-action-per-source constraint backs that up.
+    one-action-per-source constraint backs that up. SignatureError when no
+    signature has this token (any more).
     """
     with transaction.atomic():
         signature = (
-            Signature.objects.select_for_update().select_related("campaign").get(token=token)
+            Signature.objects.select_for_update()
+            .select_related("campaign")
+            .filter(token=token)
+            .first()
         )
+        if signature is None:
+            # Never issued, or deleted meanwhile (the purge of unconfirmed ones).
+            raise SignatureError(_("This confirmation link is not valid."))
         if signature.confirmed_at is not None:
             return signature, False
         signature.confirmed_at = timezone.now()

@@ -74,7 +74,8 @@ def campaign_sign(request, slug):
     campaign = _get_campaign(slug)
     if campaign.has_ended:
         return render(request, "campaigns/sign.html", {"campaign": campaign, "closed": True})
-    form = SignatureForm(request.POST or None)
+    # Not `request.POST or None`: an empty POST must show the required fields.
+    form = SignatureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(
             request,
@@ -86,12 +87,17 @@ def campaign_sign(request, slug):
                 None, _("Too many signatures from here in a short time. Please try again later.")
             )
         else:
-            submission = services.signature_submit(
-                campaign=campaign,
-                display_name=form.cleaned_data["display_name"],
-                country=form.cleaned_data["country"],
-                email=form.cleaned_data["email"],
-            )
+            try:
+                submission = services.signature_submit(
+                    campaign=campaign,
+                    display_name=form.cleaned_data["display_name"],
+                    country=form.cleaned_data["country"],
+                    email=form.cleaned_data["email"],
+                )
+            except services.SignatureError as error:
+                # The campaign ended (or was withdrawn) since the check above.
+                form.add_error(None, str(error))
+                return render(request, "campaigns/sign.html", {"campaign": campaign, "form": form})
             days = settings.SIGNATURES_UNCONFIRMED_DAYS
             if submission.created:
                 messages.success(
@@ -135,6 +141,18 @@ def campaign_sign_confirm(request, slug, token):
     # GET only shows a button: mail scanners that open links must not confirm.
     campaign = _get_campaign(slug)
     signature = Signature.objects.filter(campaign=campaign, token=token).first()
+    if signature is not None and request.method == "POST":
+        try:
+            newly = services.signature_confirm(token=token)[1]
+        except services.SignatureError:
+            # Deleted since it was read above (the purge of unconfirmed ones).
+            signature = None
+        else:
+            if newly:
+                messages.success(request, _("Your signature is confirmed and counted. Thank you!"))
+            else:
+                messages.info(request, _("Your signature was already confirmed. Thank you!"))
+            return redirect(campaign.get_absolute_url())
     if signature is None:
         return render(
             request,
@@ -142,13 +160,6 @@ def campaign_sign_confirm(request, slug, token):
             {"campaign": campaign, "invalid": True},
             status=404,
         )
-    if request.method == "POST":
-        newly = services.signature_confirm(token=token)[1]
-        if newly:
-            messages.success(request, _("Your signature is confirmed and counted. Thank you!"))
-        else:
-            messages.info(request, _("Your signature was already confirmed. Thank you!"))
-        return redirect(campaign.get_absolute_url())
     return render(
         request, "campaigns/sign_confirm.html", {"campaign": campaign, "signature": signature}
     )

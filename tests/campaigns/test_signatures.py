@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -6,7 +7,8 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve, reverse
 
-from campaigns.models import Action, Signature, Tally
+from campaigns import services
+from campaigns.models import Action, Campaign, Signature, Tally
 from tests import factories
 from tests.factories import committed
 
@@ -189,3 +191,49 @@ def test_the_sign_form_says_the_name_is_not_shown_on_the_site(client, campaign):
     assert "goes on the petition delivered to its addressees" in page
     assert "not shown on this site" in page
     assert "A first name or a pseudonym is enough." in page
+
+
+def test_a_campaign_ending_while_the_form_is_sent_is_a_form_error(client, campaign, monkeypatch):
+    # The view sees the campaign open, the service (a moment later, past
+    # midnight) sees it ended.
+    url = reverse("campaigns:sign", args=[campaign.slug])
+    stamp = re.search(r'name="started" value="([^"]+)"', client.get(url).text).group(1)
+    answers = itertools.chain([False], itertools.repeat(True))
+    monkeypatch.setattr(Campaign, "has_ended", property(lambda self: next(answers)))
+    form = {"display_name": "Late", "country": "PL", "email": "late@example.org"}
+    with committed():
+        response = client.post(url, {**form, "website": "", "started": stamp})
+    assert response.status_code == 200
+    assert "This campaign is not collecting signatures." in response.text
+    assert 'value="Late"' in response.text
+    assert not Signature.objects.exists() and not mail.outbox
+
+
+def test_a_signature_deleted_while_being_confirmed_is_a_clear_404(client, campaign, monkeypatch):
+    sign(client, campaign)
+    path = confirm_link(mail.outbox[0]).split("8000", 1)[1]
+    assert client.get(path).status_code == 200
+    confirm = services.signature_confirm
+
+    def purged_meanwhile(**kwargs):
+        # The hourly purge (or an erasure request) wins the race.
+        Signature.objects.all().delete()
+        return confirm(**kwargs)
+
+    monkeypatch.setattr(services, "signature_confirm", purged_meanwhile)
+    response = client.post(path)
+    assert response.status_code == 404
+    assert "This confirmation link is not valid" in response.text
+    assert not Action.objects.exists()
+
+
+def test_an_empty_post_shows_the_required_fields(client, campaign):
+    response = client.post(reverse("campaigns:sign", args=[campaign.slug]), {})
+    assert response.status_code == 200
+    assert response.text.count("This field is required.") == 3
+    assert not Signature.objects.exists()
+
+
+def test_confirming_an_unknown_token_is_a_signature_error(campaign):
+    with pytest.raises(services.SignatureError):
+        services.signature_confirm(token="no-such-token")
