@@ -85,17 +85,30 @@ def test_the_database_refuses_a_second_signature_for_one_address(campaign):
 
 
 def test_an_ended_campaign_says_so_and_takes_no_signature(client, campaign):
+    url = reverse("campaigns:sign", args=[campaign.slug])
+    # A page opened while the campaign ran: its stamp passes the spam checks.
+    stamp = re.search(r'name="started" value="([^"]+)"', client.get(url).text).group(1)
     campaign.ends_on = dt.date(2013, 3, 7)
     campaign.save()
-    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
+    page = client.get(url)
     assert "This campaign ended on 7 March 2013" in page.text
     assert '<form method="post" novalidate>' not in page.text
-    client.post(
-        reverse("campaigns:sign", args=[campaign.slug]),
-        {"display_name": "A", "country": "PL", "email": "a@x.org"},
-    )
-    assert not Signature.objects.exists()
+    form = {"display_name": "A", "country": "PL", "email": "a@x.org", "website": ""}
+    with committed():
+        response = client.post(url, {**form, "started": stamp})
+    assert "This campaign ended on 7 March 2013" in response.text
+    assert not Signature.objects.exists() and not mail.outbox
     assert "Add your name" not in client.get(campaign.get_absolute_url()).text
+
+
+def test_the_service_refuses_a_signature_for_an_ended_campaign(campaign):
+    campaign.ends_on = dt.date(2013, 3, 7)
+    campaign.save()
+    with pytest.raises(services.SignatureError), committed():
+        services.signature_submit(
+            campaign=campaign, display_name="A", country="PL", email="a@x.org"
+        )
+    assert not Signature.objects.exists() and not mail.outbox
 
 
 def test_unpublished_and_unknown_campaigns_have_no_sign_page(client):
