@@ -37,8 +37,12 @@ def campaigns_for_home(*, limit: int = 6) -> list[Campaign]:
     return campaigns[:limit]
 
 
-def campaign_get_published(*, slug: str) -> Campaign:
-    return campaign_list_published().prefetch_related("prisoners").get(slug=slug)
+def campaign_get_published(*, slug: str, with_prisoners: bool = True) -> Campaign:
+    """A published campaign; with_prisoners=False for pages that do not show them."""
+    qs = campaign_list_published()
+    if with_prisoners:
+        qs = qs.prefetch_related("prisoners")
+    return qs.get(slug=slug)
 
 
 @dataclass

@@ -18,9 +18,10 @@ from campaigns.models import Campaign, Signature
 from config.antispam import rate_limited
 
 
-def _get_campaign(slug: str) -> Campaign:
+def _get_campaign(slug: str, *, with_prisoners: bool = False) -> Campaign:
+    # Only the campaign page shows its prisoners; the others skip that query.
     try:
-        return selectors.campaign_get_published(slug=slug)
+        return selectors.campaign_get_published(slug=slug, with_prisoners=with_prisoners)
     except Campaign.DoesNotExist:
         raise Http404 from None
 
@@ -53,7 +54,7 @@ def _events_url(campaign: Campaign) -> str:
 
 @require_safe
 def campaign_detail(request, slug):
-    campaign = _get_campaign(slug)
+    campaign = _get_campaign(slug, with_prisoners=True)
     data = selectors.campaign_map_data(campaign=campaign)
     return render(
         request,

@@ -278,3 +278,25 @@ def test_the_migration_moves_slug_named_maps_to_their_campaign_id(campaign):
     # No file to move: drawn again at the next recompute.
     assert Campaign.objects.get(pk=missing.pk).map_version == 0
     assert Campaign.objects.get(pk=campaign.pk).map_version == 17
+
+
+@pytest.mark.parametrize("n", [10, 10_000])
+def test_the_embed_reads_tallies_only(client, django_assert_num_queries, campaign, n):
+    _bulk_actions(campaign, n)
+    url = reverse("campaigns:embed", args=[campaign.slug])
+    # campaign, its tally rows, its daily tally rows (no prisoners: not shown)
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("n", [10, 10_000])
+def test_the_tally_api_reads_tallies_only(client, django_assert_num_queries, campaign, n):
+    _bulk_actions(campaign, n)
+    url = reverse("campaigns_api:tally", args=[campaign.slug])
+    # campaign, its tally rows, its daily tally rows; then the cached body
+    with django_assert_num_queries(3):
+        assert client.get(url).json()["totals"]["actions"] > 0
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
