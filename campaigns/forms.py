@@ -7,9 +7,13 @@ from config.antispam import SpamCheckedForm
 
 class SignatureForm(SpamCheckedForm):
     display_name = forms.CharField(
-        label=_("Your name as shown"),
+        label=_("Your name"),
         max_length=100,
-        help_text=_("Shown publicly. A first name or initials is enough."),
+        # Never published on the site: signers' relatives can be persecuted.
+        help_text=_(
+            "It goes on the petition delivered to its addressees and is not shown on this "
+            "site. A first name or a pseudonym is enough."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     country = forms.ChoiceField(
@@ -18,6 +22,8 @@ class SignatureForm(SpamCheckedForm):
     )
     email = forms.EmailField(
         label=_("E-mail"),
+        # The column's length (Signature.email), below the validator's 320.
+        max_length=254,
         help_text=_("Private. Only used to send you the confirmation link."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

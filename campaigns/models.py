@@ -175,13 +175,19 @@ class Signature(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("campaign")
     )
-    display_name = models.CharField(_("name as shown"), max_length=100)
+    # On the petition delivered to its addressees; never shown on the site.
+    display_name = models.CharField(_("name"), max_length=100)
     country = CountryField(_("country"))
     # Private: only ever used to send the confirmation link.
     email = models.EmailField(_("e-mail"), max_length=254)
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    # When the confirmation link was last sent again (the first mail is not
+    # counted): at most one re-send a day.
+    confirmation_resent_at = models.DateTimeField(
+        _("confirmation sent again at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("signature")

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django_countries import countries
 
 from campaigns import mapdata
@@ -37,8 +37,12 @@ def campaigns_for_home(*, limit: int = 6) -> list[Campaign]:
     return campaigns[:limit]
 
 
-def campaign_get_published(*, slug: str) -> Campaign:
-    return campaign_list_published().prefetch_related("prisoners").get(slug=slug)
+def campaign_get_published(*, slug: str, with_prisoners: bool = True) -> Campaign:
+    """A published campaign; with_prisoners=False for pages that do not show them."""
+    qs = campaign_list_published()
+    if with_prisoners:
+        qs = qs.prefetch_related("prisoners")
+    return qs.get(slug=slug)
 
 
 @dataclass
@@ -133,10 +137,11 @@ def campaign_map_data(*, campaign: Campaign) -> MapData:
     """Tallies and days of one campaign: from the cache, or two reads of tally rows.
 
     The key carries the tally time, so a recompute makes a new entry and no
-    one has to invalidate anything.
+    one has to invalidate anything, and the language, as country names and
+    labels in it are translated.
     """
     stamp = campaign.tallied_at.timestamp() if campaign.tallied_at else 0
-    key = f"map-data:{campaign.pk}:{stamp}"
+    key = f"map-data:{get_language()}:{campaign.pk}:{stamp}"
     data = cache.get(key)
     if data is None:
         days = list(
@@ -149,7 +154,8 @@ def campaign_map_data(*, campaign: Campaign) -> MapData:
 
 def world_map_data() -> MapData:
     """All published campaigns together, summed from their tally rows."""
-    key = "map-data:world"
+    # Per language: the country names and labels in it are translated.
+    key = f"map-data:world:{get_language()}"
     data = cache.get(key)
     if data is None:
         tally = _tally_from_rows(
@@ -197,5 +203,7 @@ def campaign_map_files(*, campaign: Campaign) -> dict[str, str]:
 
     return {
         ext: default_storage.url(name)
-        for ext, name in map_file_names(slug=campaign.slug, version=campaign.map_version).items()
+        for ext, name in map_file_names(
+            campaign_id=campaign.pk, version=campaign.map_version
+        ).items()
     }

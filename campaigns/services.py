@@ -396,8 +396,10 @@ def offline_report_delete(*, report: OfflineReport) -> None:
 # --- the rendered map ----------------------------------------------------------
 
 
-def map_file_names(*, slug: str, version: int) -> dict[str, str]:
-    return {ext: f"maps/{slug}-{version}.{ext}" for ext in ("png", "svg")}
+def map_file_names(*, campaign_id: int, version: int) -> dict[str, str]:
+    # By id, not slug: a renamed campaign keeps its files, and the drawing
+    # after it still finds (and removes) the previous ones.
+    return {ext: f"maps/campaign-{campaign_id}-{version}.{ext}" for ext in ("png", "svg")}
 
 
 def campaign_map_render(*, campaign_id: int) -> bool:
@@ -428,7 +430,7 @@ def campaign_map_render(*, campaign_id: int) -> bool:
         "total": campaign.actions_total,
         "countries": campaign.countries_total,
     }
-    names = map_file_names(slug=campaign.slug, version=version)
+    names = map_file_names(campaign_id=campaign_id, version=version)
     contents = {"png": rendering.render_png(**figures), "svg": rendering.render_svg(**figures)}
     for ext, name in names.items():
         if default_storage.exists(name):
@@ -439,7 +441,7 @@ def campaign_map_render(*, campaign_id: int) -> bool:
     )
     old_version = campaign.map_version if moved else version
     if old_version:
-        for name in map_file_names(slug=campaign.slug, version=old_version).values():
+        for name in map_file_names(campaign_id=campaign_id, version=old_version).values():
             default_storage.delete(name)
     return bool(moved)
 
@@ -455,14 +457,27 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Resubmitting an unconfirmed address sends its link again once, then no
+# more until this long after that re-send: the form cannot be used to flood
+# someone's mailbox.
+SIGNATURE_RESEND_AFTER = dt.timedelta(hours=24)
+
+
+class SignatureSubmission(NamedTuple):
+    signature: Signature
+    created: bool
+    # Whether a confirmation e-mail goes out for this submission.
+    mailed: bool
+
+
 def signature_submit(
     *, campaign: Campaign, display_name: str, country: str, email: str
-) -> tuple[Signature, bool]:
+) -> SignatureSubmission:
     """Add a pending signature and mail its confirmation link.
 
-    Returns (signature, created). For an address that already signed, nothing
-    is stored; if that signature is still unconfirmed its link is sent again,
-    to that address only.
+    For an address that already signed, nothing is stored; if that signature
+    is still unconfirmed its link is sent again, to that address only, at
+    most once per SIGNATURE_RESEND_AFTER.
     """
     if not campaign.is_published or campaign.has_ended:
         raise SignatureError(_("This campaign is not collecting signatures."))
@@ -483,10 +498,23 @@ def signature_submit(
             existing = Signature.objects.get(campaign=campaign, email__iexact=email)
         else:
             transaction.on_commit(lambda: _signature_mail(signature), robust=True)
-            return signature, True
+            return SignatureSubmission(signature, created=True, mailed=True)
+    mailed = False
     if existing.confirmed_at is None:
-        transaction.on_commit(lambda: _signature_mail(existing), robust=True)
-    return existing, False
+        # A conditional UPDATE claims the re-send: of two submissions at the
+        # same moment, one sends the mail.
+        now = timezone.now()
+        mailed = bool(
+            Signature.objects.filter(pk=existing.pk, confirmed_at__isnull=True)
+            .filter(
+                Q(confirmation_resent_at__isnull=True)
+                | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
+            )
+            .update(confirmation_resent_at=now)
+        )
+        if mailed:
+            transaction.on_commit(lambda: _signature_mail(existing), robust=True)
+    return SignatureSubmission(existing, created=False, mailed=mailed)
 
 
 def _signature_mail(signature: Signature) -> None:
@@ -498,6 +526,7 @@ def _signature_mail(signature: Signature) -> None:
         "signature": signature,
         "campaign": signature.campaign,
         "confirm_url": settings.SITE_URL + path,
+        "days": settings.SIGNATURES_UNCONFIRMED_DAYS,
     }
     send_mail(
         render_to_string("emails/signature_confirm/subject.txt", context).strip(),
@@ -511,12 +540,19 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     """Confirm a signature and count it; (signature, newly confirmed).
 
     Confirming twice is a no-op: the row is locked, and the ledger's
-    one-action-per-source constraint backs that up.
+    one-action-per-source constraint backs that up. SignatureError when no
+    signature has this token (any more).
     """
     with transaction.atomic():
         signature = (
-            Signature.objects.select_for_update().select_related("campaign").get(token=token)
+            Signature.objects.select_for_update()
+            .select_related("campaign")
+            .filter(token=token)
+            .first()
         )
+        if signature is None:
+            # Never issued, or deleted meanwhile (the purge of unconfirmed ones).
+            raise SignatureError(_("This confirmation link is not valid."))
         if signature.confirmed_at is not None:
             return signature, False
         signature.confirmed_at = timezone.now()
@@ -530,6 +566,26 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             occurred_at=signature.confirmed_at,
         )
     return signature, True
+
+
+def signatures_unconfirmed_purge(*, older_than: dt.timedelta) -> int:
+    """Delete signatures never confirmed within ``older_than``; how many went.
+
+    They were never counted, so there is no action to withdraw. The rows are
+    locked first (skipping any being confirmed right now) and deleted only if
+    still unconfirmed: a confirmation never loses its signature.
+    """
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        ids = list(
+            Signature.objects.select_for_update(skip_locked=True)
+            .filter(confirmed_at__isnull=True, created_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        deleted, _by_model = Signature.objects.filter(
+            pk__in=ids, confirmed_at__isnull=True
+        ).delete()
+    return deleted
 
 
 def signature_delete(*, signature: Signature) -> None:

@@ -1,4 +1,7 @@
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
 
 from campaigns import services
 
@@ -29,3 +32,11 @@ def tallies_reconcile() -> list[int]:
 def map_render(campaign_id: int) -> bool:
     """Draw the campaign's map PNG/SVG for its latest tally; a no-op if drawn."""
     return services.campaign_map_render(campaign_id=campaign_id)
+
+
+@shared_task
+def signatures_purge_unconfirmed() -> int:
+    """Delete signatures left unconfirmed for SIGNATURES_UNCONFIRMED_DAYS; safe twice."""
+    return services.signatures_unconfirmed_purge(
+        older_than=dt.timedelta(days=settings.SIGNATURES_UNCONFIRMED_DAYS)
+    )

@@ -8,8 +8,10 @@ urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("<slug:slug>/", views.campaign_detail, name="detail"),
     path("<slug:slug>/sign/", views.campaign_sign, name="sign"),
+    # Tokens are token_urlsafe ([A-Za-z0-9_-]), which <slug:> matches; anything
+    # else (a NUL byte, which PostgreSQL refuses in a query) never reaches the view.
     path(
-        "<slug:slug>/sign/confirm/<str:token>/",
+        "<slug:slug>/sign/confirm/<slug:token>/",
         views.campaign_sign_confirm,
         name="sign_confirm",
     ),

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -17,9 +18,10 @@ from campaigns.models import Campaign, Signature
 from config.antispam import rate_limited
 
 
-def _get_campaign(slug: str) -> Campaign:
+def _get_campaign(slug: str, *, with_prisoners: bool = False) -> Campaign:
+    # Only the campaign page shows its prisoners; the others skip that query.
     try:
-        return selectors.campaign_get_published(slug=slug)
+        return selectors.campaign_get_published(slug=slug, with_prisoners=with_prisoners)
     except Campaign.DoesNotExist:
         raise Http404 from None
 
@@ -52,7 +54,7 @@ def _events_url(campaign: Campaign) -> str:
 
 @require_safe
 def campaign_detail(request, slug):
-    campaign = _get_campaign(slug)
+    campaign = _get_campaign(slug, with_prisoners=True)
     data = selectors.campaign_map_data(campaign=campaign)
     return render(
         request,
@@ -73,7 +75,8 @@ def campaign_sign(request, slug):
     campaign = _get_campaign(slug)
     if campaign.has_ended:
         return render(request, "campaigns/sign.html", {"campaign": campaign, "closed": True})
-    form = SignatureForm(request.POST or None)
+    # Not `request.POST or None`: an empty POST must show the required fields.
+    form = SignatureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(
             request,
@@ -85,30 +88,49 @@ def campaign_sign(request, slug):
                 None, _("Too many signatures from here in a short time. Please try again later.")
             )
         else:
-            signature, created = services.signature_submit(
-                campaign=campaign,
-                display_name=form.cleaned_data["display_name"],
-                country=form.cleaned_data["country"],
-                email=form.cleaned_data["email"],
-            )
-            if created:
+            try:
+                submission = services.signature_submit(
+                    campaign=campaign,
+                    display_name=form.cleaned_data["display_name"],
+                    country=form.cleaned_data["country"],
+                    email=form.cleaned_data["email"],
+                )
+            except services.SignatureError as error:
+                # The campaign ended (or was withdrawn) since the check above.
+                form.add_error(None, str(error))
+                return render(request, "campaigns/sign.html", {"campaign": campaign, "form": form})
+            days = settings.SIGNATURES_UNCONFIRMED_DAYS
+            if submission.created:
                 messages.success(
                     request,
-                    _(
-                        "Thank you! We sent you an e-mail: open the link in it to confirm "
-                        "your signature. It counts once confirmed."
-                    ),
+                    ngettext(
+                        "Thank you! We sent you an e-mail: open the link in it within %(days)d "
+                        "day to confirm your signature. It counts once confirmed.",
+                        "Thank you! We sent you an e-mail: open the link in it within %(days)d "
+                        "days to confirm your signature. It counts once confirmed.",
+                        days,
+                    )
+                    % {"days": days},
                 )
-            elif signature.confirmed_at:
+            elif submission.signature.confirmed_at:
                 messages.info(
                     request, _("This e-mail address has already signed this campaign. Thank you!")
+                )
+            elif submission.mailed:
+                messages.info(
+                    request,
+                    _(
+                        "This e-mail address has already signed and is waiting for confirmation. "
+                        "We sent the confirmation link to it again."
+                    ),
                 )
             else:
                 messages.info(
                     request,
                     _(
                         "This e-mail address has already signed and is waiting for confirmation. "
-                        "We sent the confirmation link to it again."
+                        "We sent the confirmation link to it less than a day ago: please look "
+                        "for it, also among spam."
                     ),
                 )
             return redirect(campaign.get_absolute_url())
@@ -120,6 +142,18 @@ def campaign_sign_confirm(request, slug, token):
     # GET only shows a button: mail scanners that open links must not confirm.
     campaign = _get_campaign(slug)
     signature = Signature.objects.filter(campaign=campaign, token=token).first()
+    if signature is not None and request.method == "POST":
+        try:
+            newly = services.signature_confirm(token=token)[1]
+        except services.SignatureError:
+            # Deleted since it was read above (the purge of unconfirmed ones).
+            signature = None
+        else:
+            if newly:
+                messages.success(request, _("Your signature is confirmed and counted. Thank you!"))
+            else:
+                messages.info(request, _("Your signature was already confirmed. Thank you!"))
+            return redirect(campaign.get_absolute_url())
     if signature is None:
         return render(
             request,
@@ -127,13 +161,6 @@ def campaign_sign_confirm(request, slug, token):
             {"campaign": campaign, "invalid": True},
             status=404,
         )
-    if request.method == "POST":
-        newly = services.signature_confirm(token=token)[1]
-        if newly:
-            messages.success(request, _("Your signature is confirmed and counted. Thank you!"))
-        else:
-            messages.info(request, _("Your signature was already confirmed. Thank you!"))
-        return redirect(campaign.get_absolute_url())
     return render(
         request, "campaigns/sign_confirm.html", {"campaign": campaign, "signature": signature}
     )
@@ -142,7 +169,9 @@ def campaign_sign_confirm(request, slug, token):
 @require_safe
 def campaign_tally_api(request, slug):
     campaign = _get_campaign(slug)
-    key = f"tally-api:{campaign.pk}:{campaign.tallied_at and campaign.tallied_at.timestamp()}"
+    # Per language: the country names in it are translated (Accept-Language).
+    stamp = campaign.tallied_at and campaign.tallied_at.timestamp()
+    key = f"tally-api:{get_language()}:{campaign.pk}:{stamp}"
     body = cache.get(key)
     if body is None:
         body = json.dumps(selectors.campaign_tally_payload(campaign=campaign))

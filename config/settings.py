@@ -302,3 +302,14 @@ SIGNATURE_RATE_PERIOD = env.int("SIGNATURE_RATE_PERIOD", default=60 * 60)
 MAP_DATA_CACHE_SECONDS = env.int("MAP_DATA_CACHE_SECONDS", default=60 * 60)
 WORLD_MAP_CACHE_SECONDS = env.int("WORLD_MAP_CACHE_SECONDS", default=30)
 TALLY_API_CACHE_SECONDS = env.int("TALLY_API_CACHE_SECONDS", default=30)
+
+# --- signatures ---
+# Days an unconfirmed signature (name, country, e-mail) is kept; then it is
+# deleted and its link no longer works. The confirmation e-mail says so.
+SIGNATURES_UNCONFIRMED_DAYS = env.int("SIGNATURES_UNCONFIRMED_DAYS", default=7)
+if SIGNATURES_UNCONFIRMED_DAYS < 1:
+    raise ImproperlyConfigured("SIGNATURES_UNCONFIRMED_DAYS must be at least 1")
+CELERY_BEAT_SCHEDULE["signatures-purge-unconfirmed"] = {
+    "task": "campaigns.tasks.signatures_purge_unconfirmed",
+    "schedule": 60 * 60,
+}

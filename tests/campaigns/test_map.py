@@ -1,6 +1,8 @@
 import datetime as dt
+import importlib
 import io
 import json
+import re
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -29,7 +31,7 @@ def close(a, b, tolerance=6) -> bool:
 def rendered_png(campaign) -> Image.Image:
     campaign.refresh_from_db()
     assert campaign.map_version, "the map was not rendered"
-    name = services.map_file_names(slug=campaign.slug, version=campaign.map_version)["png"]
+    name = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)["png"]
     with default_storage.open(name) as f:
         return Image.open(io.BytesIO(f.read()))
 
@@ -54,13 +56,13 @@ def test_it_leaves_poland_grey_when_poland_has_none(campaign):
 def test_rendering_twice_is_a_no_op_and_a_new_tally_replaces_the_old_files(campaign):
     factories.make_report(campaign, country="PL", quantity=5)
     campaign.refresh_from_db()
-    first = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    first = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)
     assert services.campaign_map_render(campaign_id=campaign.pk) is False
     assert all(default_storage.exists(n) for n in first.values())
 
     factories.make_report(campaign, country="DE", quantity=7)
     campaign.refresh_from_db()
-    second = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    second = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)
     assert second != first
     assert all(default_storage.exists(n) for n in second.values())
     assert not any(default_storage.exists(n) for n in first.values())
@@ -70,7 +72,7 @@ def test_the_svg_map_carries_codes_counts_and_an_escaped_title(campaign):
     Campaign.objects.filter(pk=campaign.pk).update(title="<script>alert(1)</script> & co")
     factories.make_report(campaign, country="PL", quantity=1234)
     campaign.refresh_from_db()
-    name = services.map_file_names(slug=campaign.slug, version=campaign.map_version)["svg"]
+    name = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)["svg"]
     with default_storage.open(name) as f:
         svg = f.read().decode()
     assert 'data-code="PL" data-count="1234"' in svg
@@ -83,10 +85,10 @@ def test_the_svg_map_carries_codes_counts_and_an_escaped_title(campaign):
 def test_the_campaign_page_offers_the_map_as_preview_and_download(client, campaign):
     factories.make_report(campaign, country="PL", quantity=5)
     campaign.refresh_from_db()
-    files = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    files = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)
     body = client.get(campaign.get_absolute_url()).text
     assert f'property="og:image" content="http://127.0.0.1:8000/media/{files["png"]}"' in body
-    assert f'href="/media/{files["svg"]}" download' in body
+    assert f'href="/media/{files["svg"]}" download="{campaign.slug}-map.svg"' in body
     # (Not fetched through /media/: config/urls.py binds MEDIA_ROOT at import,
     # and each test has its own.)
     assert default_storage.exists(files["png"])
@@ -235,3 +237,66 @@ def test_the_map_classes_span_the_counts():
     assert [c.minimum for c in classes] == [1, 5, 50, 200, 2000]
     assert mapdata.colour_for(0, classes) == mapdata.NO_ACTIONS_COLOUR
     assert mapdata.colour_for(30_000, classes) == mapdata.CLASS_COLOURS[-1]
+
+
+def test_renaming_a_campaign_keeps_its_map_and_leaves_no_files_behind(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=5)
+    campaign.refresh_from_db()
+    campaign.slug = "letter-marathon-2012-renamed"
+    campaign.save()
+    body = client.get(campaign.get_absolute_url()).text
+    png = re.search(r'property="og:image" content="http://127.0.0.1:8000/media/([^"]+)"', body)
+    svg = re.search(r'href="/media/([^"]+\.svg)"', body)
+    assert png and svg, "the renamed campaign lost its map"
+    assert default_storage.exists(png.group(1)) and default_storage.exists(svg.group(1))
+
+    # The next drawing replaces the files; none from before the rename stays.
+    factories.make_report(campaign, country="DE", quantity=7)
+    campaign.refresh_from_db()
+    current = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)
+    assert sorted(default_storage.listdir("maps")[1]) == sorted(
+        name.removeprefix("maps/") for name in current.values()
+    )
+
+
+def test_the_migration_moves_slug_named_maps_to_their_campaign_id(campaign):
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+
+    migration = importlib.import_module("campaigns.migrations.0003_map_files_by_campaign_id")
+    missing = factories.make_campaign()
+    Campaign.objects.filter(pk__in=[campaign.pk, missing.pk]).update(map_version=17)
+    for ext in ("png", "svg"):
+        default_storage.save(f"maps/{campaign.slug}-17.{ext}", ContentFile(ext.encode()))
+
+    migration.forwards(apps, None)
+
+    for ext, name in services.map_file_names(campaign_id=campaign.pk, version=17).items():
+        with default_storage.open(name) as f:
+            assert f.read() == ext.encode()
+    assert not default_storage.exists(f"maps/{campaign.slug}-17.png")
+    # No file to move: drawn again at the next recompute.
+    assert Campaign.objects.get(pk=missing.pk).map_version == 0
+    assert Campaign.objects.get(pk=campaign.pk).map_version == 17
+
+
+@pytest.mark.parametrize("n", [10, 10_000])
+def test_the_embed_reads_tallies_only(client, django_assert_num_queries, campaign, n):
+    _bulk_actions(campaign, n)
+    url = reverse("campaigns:embed", args=[campaign.slug])
+    # campaign, its tally rows, its daily tally rows (no prisoners: not shown)
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("n", [10, 10_000])
+def test_the_tally_api_reads_tallies_only(client, django_assert_num_queries, campaign, n):
+    _bulk_actions(campaign, n)
+    url = reverse("campaigns_api:tally", args=[campaign.slug])
+    # campaign, its tally rows, its daily tally rows; then the cached body
+    with django_assert_num_queries(3):
+        assert client.get(url).json()["totals"]["actions"] > 0
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200

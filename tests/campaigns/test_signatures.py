@@ -1,12 +1,14 @@
 import datetime as dt
+import itertools
 import re
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
-from campaigns.models import Action, Signature, Tally
+from campaigns import services
+from campaigns.models import Action, Campaign, Signature, Tally
 from tests import factories
 from tests.factories import committed
 
@@ -83,17 +85,30 @@ def test_the_database_refuses_a_second_signature_for_one_address(campaign):
 
 
 def test_an_ended_campaign_says_so_and_takes_no_signature(client, campaign):
+    url = reverse("campaigns:sign", args=[campaign.slug])
+    # A page opened while the campaign ran: its stamp passes the spam checks.
+    stamp = re.search(r'name="started" value="([^"]+)"', client.get(url).text).group(1)
     campaign.ends_on = dt.date(2013, 3, 7)
     campaign.save()
-    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
+    page = client.get(url)
     assert "This campaign ended on 7 March 2013" in page.text
     assert '<form method="post" novalidate>' not in page.text
-    client.post(
-        reverse("campaigns:sign", args=[campaign.slug]),
-        {"display_name": "A", "country": "PL", "email": "a@x.org"},
-    )
-    assert not Signature.objects.exists()
+    form = {"display_name": "A", "country": "PL", "email": "a@x.org", "website": ""}
+    with committed():
+        response = client.post(url, {**form, "started": stamp})
+    assert "This campaign ended on 7 March 2013" in response.text
+    assert not Signature.objects.exists() and not mail.outbox
     assert "Add your name" not in client.get(campaign.get_absolute_url()).text
+
+
+def test_the_service_refuses_a_signature_for_an_ended_campaign(campaign):
+    campaign.ends_on = dt.date(2013, 3, 7)
+    campaign.save()
+    with pytest.raises(services.SignatureError), committed():
+        services.signature_submit(
+            campaign=campaign, display_name="A", country="PL", email="a@x.org"
+        )
+    assert not Signature.objects.exists() and not mail.outbox
 
 
 def test_unpublished_and_unknown_campaigns_have_no_sign_page(client):
@@ -157,4 +172,81 @@ def test_a_signers_email_never_appears_in_public(client, campaign):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "canary-7f3a9" not in response.content.decode(), path
+        # Names go on the delivered petition only: relatives can be persecuted.
+        assert "Canary Person" not in response.content.decode(), path
     assert Tally.objects.get(campaign=campaign, country="PL").quantity == 1
+
+
+def test_a_confirmation_link_with_a_nul_byte_is_a_404_not_a_500(client, campaign):
+    # PostgreSQL refuses NUL in a query parameter; the URL must not reach it.
+    response = client.get(f"/campaigns/{campaign.slug}/sign/confirm/%00/")
+    assert response.status_code == 404
+    with pytest.raises(Resolver404):
+        resolve(f"/campaigns/{campaign.slug}/sign/confirm/\x00/")
+    assert client.post(f"/campaigns/{campaign.slug}/sign/confirm/a%00b/").status_code == 404
+
+
+def test_it_refuses_an_address_longer_than_the_column_next_to_the_field(client, campaign):
+    # Valid for the e-mail validator (up to 320 characters) but not for the
+    # varchar(254) column: PostgreSQL would refuse it with a 500.
+    long_address = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".org"
+    assert 254 < len(long_address) <= 320
+    response = sign(client, campaign, email=long_address, display_name="Long")
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters" in response.text
+    assert 'value="Long"' in response.text
+    assert not Signature.objects.exists() and not mail.outbox
+
+
+def test_the_sign_form_says_the_name_is_not_shown_on_the_site(client, campaign):
+    page = client.get(reverse("campaigns:sign", args=[campaign.slug])).text
+    assert "Shown publicly" not in page and "as shown" not in page
+    assert "goes on the petition delivered to its addressees" in page
+    assert "not shown on this site" in page
+    assert "A first name or a pseudonym is enough." in page
+
+
+def test_a_campaign_ending_while_the_form_is_sent_is_a_form_error(client, campaign, monkeypatch):
+    # The view sees the campaign open, the service (a moment later, past
+    # midnight) sees it ended.
+    url = reverse("campaigns:sign", args=[campaign.slug])
+    stamp = re.search(r'name="started" value="([^"]+)"', client.get(url).text).group(1)
+    answers = itertools.chain([False], itertools.repeat(True))
+    monkeypatch.setattr(Campaign, "has_ended", property(lambda self: next(answers)))
+    form = {"display_name": "Late", "country": "PL", "email": "late@example.org"}
+    with committed():
+        response = client.post(url, {**form, "website": "", "started": stamp})
+    assert response.status_code == 200
+    assert "This campaign is not collecting signatures." in response.text
+    assert 'value="Late"' in response.text
+    assert not Signature.objects.exists() and not mail.outbox
+
+
+def test_a_signature_deleted_while_being_confirmed_is_a_clear_404(client, campaign, monkeypatch):
+    sign(client, campaign)
+    path = confirm_link(mail.outbox[0]).split("8000", 1)[1]
+    assert client.get(path).status_code == 200
+    confirm = services.signature_confirm
+
+    def purged_meanwhile(**kwargs):
+        # The hourly purge (or an erasure request) wins the race.
+        Signature.objects.all().delete()
+        return confirm(**kwargs)
+
+    monkeypatch.setattr(services, "signature_confirm", purged_meanwhile)
+    response = client.post(path)
+    assert response.status_code == 404
+    assert "This confirmation link is not valid" in response.text
+    assert not Action.objects.exists()
+
+
+def test_an_empty_post_shows_the_required_fields(client, campaign):
+    response = client.post(reverse("campaigns:sign", args=[campaign.slug]), {})
+    assert response.status_code == 200
+    assert response.text.count("This field is required.") == 3
+    assert not Signature.objects.exists()
+
+
+def test_confirming_an_unknown_token_is_a_signature_error(campaign):
+    with pytest.raises(services.SignatureError):
+        services.signature_confirm(token="no-such-token")

@@ -49,7 +49,7 @@ def test_a_burst_of_confirmations_ends_exact_and_the_map_png_is_drawn(real_worke
 
     assert wait_for(drawn_for_latest), "the map was not drawn for the latest tally"
     campaign.refresh_from_db()
-    files = services.map_file_names(slug=campaign.slug, version=campaign.map_version)
+    files = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)
     png = media / files["png"]
     try:
         with Image.open(png) as img:
