@@ -475,9 +475,9 @@ def signature_submit(
 ) -> SignatureSubmission:
     """Add a pending signature and mail its confirmation link.
 
-    For an address that already signed, nothing is stored; if that signature
-    is still unconfirmed its link is sent again, to that address only, at
-    most once per SIGNATURE_RESEND_AFTER.
+    For an address that already signed, nothing is stored; that address
+    (and only it) is mailed again at most once per SIGNATURE_RESEND_AFTER:
+    the link if still unconfirmed, a note that it already counts if not.
     """
     if not campaign.is_published or campaign.has_ended:
         raise SignatureError(_("This campaign is not collecting signatures."))
@@ -499,25 +499,26 @@ def signature_submit(
         else:
             transaction.on_commit(lambda: _signature_mail(signature), robust=True)
             return SignatureSubmission(signature, created=True, mailed=True)
-    mailed = False
-    if existing.confirmed_at is None:
-        # A conditional UPDATE claims the re-send: of two submissions at the
-        # same moment, one sends the mail.
-        now = timezone.now()
-        mailed = bool(
-            Signature.objects.filter(pk=existing.pk, confirmed_at__isnull=True)
-            .filter(
-                Q(confirmation_resent_at__isnull=True)
-                | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
-            )
-            .update(confirmation_resent_at=now)
+    # A conditional UPDATE claims the mail: of two submissions at the same
+    # moment, one sends it, and an address gets at most one a day. A
+    # confirmed signature gets a short "you already signed" note instead of
+    # a link, so the page can answer every submission the same way.
+    now = timezone.now()
+    mailed = bool(
+        Signature.objects.filter(pk=existing.pk)
+        .filter(
+            Q(confirmation_resent_at__isnull=True)
+            | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
         )
-        if mailed:
-            transaction.on_commit(lambda: _signature_mail(existing), robust=True)
+        .update(confirmation_resent_at=now)
+    )
+    if mailed:
+        transaction.on_commit(lambda: _signature_mail(existing), robust=True)
     return SignatureSubmission(existing, created=False, mailed=mailed)
 
 
 def _signature_mail(signature: Signature) -> None:
+    template = "signature_confirm" if signature.confirmed_at is None else "signature_already"
     path = reverse(
         "campaigns:sign_confirm",
         kwargs={"slug": signature.campaign.slug, "token": signature.token},
@@ -529,8 +530,8 @@ def _signature_mail(signature: Signature) -> None:
         "days": settings.SIGNATURES_UNCONFIRMED_DAYS,
     }
     send_mail(
-        render_to_string("emails/signature_confirm/subject.txt", context).strip(),
-        render_to_string("emails/signature_confirm/body.txt", context),
+        render_to_string(f"emails/{template}/subject.txt", context).strip(),
+        render_to_string(f"emails/{template}/body.txt", context),
         None,
         [signature.email],
     )

@@ -89,7 +89,7 @@ def campaign_sign(request, slug):
             )
         else:
             try:
-                submission = services.signature_submit(
+                services.signature_submit(
                     campaign=campaign,
                     display_name=form.cleaned_data["display_name"],
                     country=form.cleaned_data["country"],
@@ -99,40 +99,21 @@ def campaign_sign(request, slug):
                 # The campaign ended (or was withdrawn) since the check above.
                 form.add_error(None, str(error))
                 return render(request, "campaigns/sign.html", {"campaign": campaign, "form": form})
+            # The same answer whether the address is new, pending or already
+            # counted: the page must not tell anyone who has signed. The
+            # address's owner learns the rest by e-mail.
             days = settings.SIGNATURES_UNCONFIRMED_DAYS
-            if submission.created:
-                messages.success(
-                    request,
-                    ngettext(
-                        "Thank you! We sent you an e-mail: open the link in it within %(days)d "
-                        "day to confirm your signature. It counts once confirmed.",
-                        "Thank you! We sent you an e-mail: open the link in it within %(days)d "
-                        "days to confirm your signature. It counts once confirmed.",
-                        days,
-                    )
-                    % {"days": days},
+            messages.success(
+                request,
+                ngettext(
+                    "Thank you! We sent you an e-mail: open the link in it within %(days)d "
+                    "day to confirm your signature. It counts once confirmed.",
+                    "Thank you! We sent you an e-mail: open the link in it within %(days)d "
+                    "days to confirm your signature. It counts once confirmed.",
+                    days,
                 )
-            elif submission.signature.confirmed_at:
-                messages.info(
-                    request, _("This e-mail address has already signed this campaign. Thank you!")
-                )
-            elif submission.mailed:
-                messages.info(
-                    request,
-                    _(
-                        "This e-mail address has already signed and is waiting for confirmation. "
-                        "We sent the confirmation link to it again."
-                    ),
-                )
-            else:
-                messages.info(
-                    request,
-                    _(
-                        "This e-mail address has already signed and is waiting for confirmation. "
-                        "We sent the confirmation link to it less than a day ago: please look "
-                        "for it, also among spam."
-                    ),
-                )
+                % {"days": days},
+            )
             return redirect(campaign.get_absolute_url())
     return render(request, "campaigns/sign.html", {"campaign": campaign, "form": form})
 

@@ -25,10 +25,8 @@ def sign(client, campaign, **data):
 
 def test_it_resends_a_confirmation_link_at_most_once_a_day(client, campaign):
     sign(client, campaign)
-    response = sign(client, campaign)
-    assert "We sent the confirmation link to it again" in response.text
-    response = sign(client, campaign)
-    assert "less than a day ago" in response.text
+    sign(client, campaign)
+    sign(client, campaign)
     assert len(mail.outbox) == 2, "one first mail and one extra, however often it is sent"
 
     Signature.objects.update(confirmation_resent_at=timezone.now() - dt.timedelta(hours=25))

@@ -60,18 +60,25 @@ def test_it_confirms_twice_without_counting_twice(client, campaign):
     assert Tally.objects.get(campaign=campaign).quantity == 1
 
 
-def test_it_says_an_address_already_signed_without_storing_it_again(client, campaign):
-    sign(client, campaign, email="anna@example.org")
-    response = sign(client, campaign, email=" ANNA@example.org ", display_name="Other")
-    assert "already signed and is waiting for confirmation" in response.text
+def test_the_page_never_tells_whether_an_address_already_signed(client, campaign):
+    first = sign(client, campaign, email="anna@example.org")
+    again = sign(client, campaign, email=" ANNA@example.org ", display_name="Other")
     assert Signature.objects.count() == 1
+    # Same answer for a new and a pending address; the link goes to the owner.
+    assert "We sent you an e-mail" in first.text and "We sent you an e-mail" in again.text
+    assert "already" not in again.text
     assert len(mail.outbox) == 2 and mail.outbox[1].to == ["anna@example.org"]
+    assert "/sign/confirm/" in mail.outbox[1].body
 
     with committed():
         client.post(confirm_link(mail.outbox[0]).split("8000", 1)[1])
-    response = sign(client, campaign, email="anna@example.org")
-    assert "already signed this campaign" in response.text
-    assert len(mail.outbox) == 2, "a confirmed signature gets no more mail"
+    Signature.objects.update(confirmation_resent_at=None)  # a day later
+    counted = sign(client, campaign, email="anna@example.org")
+    assert "We sent you an e-mail" in counted.text and "already" not in counted.text
+    assert len(mail.outbox) == 3
+    assert "already confirmed and counted" in mail.outbox[2].body
+    assert "/sign/confirm/" not in mail.outbox[2].body
+    assert Action.objects.count() == 1
 
 
 def test_the_database_refuses_a_second_signature_for_one_address(campaign):
