@@ -24,6 +24,15 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = ["actions_total", "countries_total", "tallied_at", "tally_recomputes"]
     actions = ["recompute_tallies"]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Only what the form edits: the counters and map version on the same
+        # row are the tally refresh's, and a save must not write back values
+        # read before a refresh that committed meanwhile.
+        m2m = {f.name for f in obj._meta.many_to_many}
+        obj.save(update_fields=[name for name in form.fields if name not in m2m])
+
     @admin.action(description=_("Recompute tallies from the ledger"))
     def recompute_tallies(self, request, queryset):
         drifted = [c for c in queryset if services.campaign_tallies_recompute(campaign_id=c.pk)]

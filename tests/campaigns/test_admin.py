@@ -110,3 +110,37 @@ def test_admin_edits_a_prisoners_languages_with_checkboxes(client, editor, priso
 def test_the_ledger_cannot_be_edited_by_hand(client, editor, campaign):
     client.force_login(editor)
     assert client.get(reverse("admin:campaigns_action_add")).status_code == 403
+
+
+def test_editing_a_campaign_never_writes_back_its_counters(client, editor, campaign):
+    from campaigns.models import Campaign
+
+    client.force_login(editor)
+    url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields and name != "prisoners"
+    }
+    data["prisoners"] = [p.pk for p in campaign.prisoners.all()]
+    data["title"] = "Renamed"
+    data["starts_on"] = campaign.starts_on.isoformat()
+    data["is_published"] = "on"
+
+    original_save = Campaign.save
+
+    def refresh_lands_meanwhile(self, *args, **kwargs):
+        # A tally refresh commits between the admin's read and its write.
+        Campaign.objects.filter(pk=self.pk).update(actions_total=777)
+        return original_save(self, *args, **kwargs)
+
+    Campaign.save = refresh_lands_meanwhile
+    try:
+        response = client.post(url, data)
+    finally:
+        Campaign.save = original_save
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign.refresh_from_db()
+    assert campaign.title == "Renamed"
+    assert campaign.actions_total == 777
