@@ -41,6 +41,9 @@ class LetterForm(SpamCheckedForm):
     )
     sender_email = forms.EmailField(
         label=_("Your e-mail"),
+        # The column's length (Django's model EmailField): the form field
+        # would accept 320, and PostgreSQL refuses what does not fit.
+        max_length=254,
         help_text=_(
             "Private: only our moderators see it. We send a confirmation with a link to "
             "withdraw the letter, and tell you when it is posted."

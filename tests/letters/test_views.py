@@ -115,6 +115,7 @@ def test_it_refuses_other_methods(client, prisoner):
         ("country", "", "This field is required."),
         ("country", "XX", "Select a valid choice"),
         ("sender_email", "not-an-email", "Enter a valid email address."),
+        ("sender_email", "k" * 60 + "@" + ".".join(["b" * 60] * 4) + ".org", "at most 254"),
         ("language", "klingon", "Select a valid choice"),
         ("kind", "telegram", "Select a valid choice"),
         ("consent", "", "Please tick this box"),
