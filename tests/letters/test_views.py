@@ -1,8 +1,9 @@
 import datetime as dt
+from urllib.parse import unquote
 
 import pytest
 from django.core import mail
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from letters import services
@@ -187,6 +188,18 @@ def test_the_writer_withdraws_a_letter_by_the_link(client, prisoner):
     letter.refresh_from_db()
     assert letter.status == Letter.Status.WITHDRAWN
     assert client.get("/letters/withdraw/not-a-token/").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "a%20b", "%E2%80%8B"])
+def test_it_does_not_find_a_withdraw_link_with_characters_outside_a_token(client, prisoner, token):
+    letter = make_letter(prisoner)
+    url = f"/letters/withdraw/{token}/"
+    with pytest.raises(Resolver404):
+        resolve(unquote(url))
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.SUBMITTED
 
 
 def test_a_printed_letter_cannot_be_withdrawn_by_the_link(client, prisoner, facility, moderator):
