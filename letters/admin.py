@@ -185,8 +185,13 @@ class LetterAdmin(admin.ModelAdmin):
             services.letter_translation_save(
                 letter=obj, moderator=request.user, translation=obj.translation
             )
-        if "needs_translation" in form.changed_data and obj.needs_translation:
-            services.letter_mark_needs_translation(letter=obj, moderator=request.user)
+        if "needs_translation" in form.changed_data:
+            # Both ways: unticking the box is a decision too.
+            services.letter_mark_needs_translation(
+                letter=obj,
+                moderator=request.user,
+                value=form.cleaned_data["needs_translation"],
+            )
 
     def _each(self, request, queryset, fn, done_message):
         done, refused = 0, []

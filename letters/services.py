@@ -242,12 +242,19 @@ def letter_request_changes(*, letter: Letter, moderator, note: str = "") -> Lett
     return letter
 
 
-def letter_mark_needs_translation(*, letter: Letter, moderator) -> Letter:
+def letter_mark_needs_translation(*, letter: Letter, moderator, value: bool = True) -> Letter:
+    """Flag the letter as needing a translation (value=False clears the flag)."""
     with transaction.atomic():
         letter = _lock(letter)
-        letter.needs_translation = True
+        if letter.needs_translation == value:
+            return letter
+        letter.needs_translation = value
         letter.save(update_fields=["needs_translation"])
-        _log(letter, actor=moderator, action="needs translation")
+        _log(
+            letter,
+            actor=moderator,
+            action="needs translation" if value else "no translation needed",
+        )
     return letter
 
 

@@ -109,6 +109,33 @@ def test_the_letter_text_is_shown_escaped_and_the_translation_is_editable(
     assert letter.log.last().actor == moderator
 
 
+def change(client, letter, **data):
+    return client.post(
+        reverse("admin:letters_letter_change", args=[letter.pk]),
+        {"log-TOTAL_FORMS": "0", "log-INITIAL_FORMS": "0", "translation": "", **data},
+    )
+
+
+def test_a_moderator_unticks_and_ticks_needs_translation_and_both_are_saved_and_logged(
+    client, moderator, prisoner
+):
+    letter = make_letter(prisoner, language="de")
+    assert letter.needs_translation
+    client.force_login(moderator)
+    assert change(client, letter, needs_translation="").status_code == 302
+    letter.refresh_from_db()
+    assert not letter.needs_translation
+    assert (letter.log.last().action, letter.log.last().actor) == (
+        "no translation needed",
+        moderator,
+    )
+    assert change(client, letter, needs_translation="on").status_code == 302
+    letter.refresh_from_db()
+    assert letter.needs_translation
+    assert letter.log.last().action == "needs translation"
+    assert letter.log.count() == 3
+
+
 def test_a_moderator_sees_the_writers_e_mail_and_can_search_it(client, moderator, prisoner):
     letter = make_letter(prisoner, email="private.writer@example.org")
     client.force_login(moderator)
