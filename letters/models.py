@@ -112,6 +112,11 @@ class Letter(models.Model):
         help_text=_("Into a language the prison accepts; printed under the original."),
     )
     withdraw_token = models.CharField(max_length=64, unique=True, editable=False)
+    # The site's language when the letter was written: the writer's e-mails
+    # are in it (``language`` above is the letter's own language).
+    language_code = models.CharField(
+        _("writer's site language"), max_length=15, default="en", editable=False
+    )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

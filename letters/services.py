@@ -22,9 +22,10 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import services as ledger
@@ -109,6 +110,16 @@ def _move(letter: Letter, to: str) -> str:
     return before
 
 
+def _site_language() -> str:
+    """The language the writer sees the site in (LocaleMiddleware activated it)."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def _action_kind(letter: Letter) -> str:
     return ActionKind.LETTER if letter.kind == Letter.Kind.LETTER else ActionKind.POSTCARD
 
@@ -151,6 +162,7 @@ def letter_submit(
             needs_translation=bool(prisoner.letter_language_codes)
             and language not in prisoner.letter_language_codes,
             withdraw_token=secrets.token_urlsafe(32),
+            language_code=_site_language(),
         )
         _log(letter, actor=None, action="submitted")
         if send_confirmation and sender_email:

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letters import services
 from letters.models import Letter
@@ -11,8 +11,10 @@ from letters.models import Letter
 
 def _send(letter: Letter, template: str, context: dict) -> None:
     context = {"letter": letter, "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}/subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}/body.txt", context)
+    # In the language the writer used the site in, not the worker's.
+    with translation.override(letter.language_code):
+        subject = render_to_string(f"emails/{template}/subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}/body.txt", context)
     send_mail(subject, body, None, [letter.sender_email])
 
 

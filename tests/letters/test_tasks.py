@@ -2,12 +2,13 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from letters import services, tasks
 from letters.models import Letter
 from tests.factories import committed
-from tests.letters.conftest import make_letter
+from tests.letters.conftest import letter_data, make_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,49 @@ def test_the_recent_refresh_task_lets_old_letters_age_out(prisoner, posted_batch
         assert tasks.letters_recent_refresh() == 1
     prisoner.refresh_from_db()
     assert (prisoner.letters_recent, prisoner.letters_sent) == (0, 2)
+
+
+@pytest.fixture
+def languages_rendered_in(monkeypatch):
+    """The active language each e-mail template was rendered in."""
+    seen = []
+    render = tasks.render_to_string
+
+    def recording(template, context):
+        seen.append((template.split("/")[1], translation.get_language()))
+        return render(template, context)
+
+    monkeypatch.setattr(tasks, "render_to_string", recording)
+    return seen
+
+
+def test_the_confirmation_is_written_in_the_language_the_writer_used_the_site_in(
+    client, settings, prisoner, languages_rendered_in
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    assert (
+        client.post(reverse("letters:write", args=[prisoner.slug]), letter_data()).status_code
+        == 302
+    )
+    letter = Letter.objects.get()
+    assert letter.language_code == "ru"
+    # The worker runs in the default language; the e-mail switches to the writer's.
+    with translation.override("en"):
+        assert tasks.letter_confirmation_send(letter.pk) is True
+        assert translation.get_language() == "en"
+    assert languages_rendered_in == [("letter_received", "ru"), ("letter_received", "ru")]
+    assert mail.outbox[0].to == ["kasia@example.org"]
+
+
+def test_the_posting_notice_is_written_in_the_writers_language(posted_batch, languages_rendered_in):
+    Letter.objects.update(language_code="be")
+    with translation.override("en"):
+        assert tasks.batch_posted_notify(posted_batch.pk) == 2
+    assert {language for _, language in languages_rendered_in} == {"be"}
+
+
+def test_letters_written_outside_a_request_are_in_the_default_language(prisoner):
+    with translation.override("de"):  # not a language of the site
+        assert make_letter(prisoner).language_code == "en"
+    with translation.override("be"):
+        assert make_letter(prisoner).language_code == "be"
