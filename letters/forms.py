@@ -10,7 +10,36 @@ from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
 
 
-class LetterForm(SpamCheckedForm):
+class LetterBodyForm(forms.Form):
+    """The letter's text with its limits: writing a letter, and changing one."""
+
+    body = forms.CharField(
+        label=_("Your letter"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        min_length=20,
+        error_messages={
+            "min_length": _("Please write at least a few words (%(limit_value)d characters).")
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_chars = settings.LETTERS_BODY_MAX_CHARS
+        self.fields["body"].max_length = self.max_chars
+        self.fields["body"].widget.attrs["maxlength"] = str(self.max_chars)
+        self.fields["body"].validators.append(MaxLengthValidator(self.max_chars))
+        self.fields["body"].error_messages["max_length"] = _(
+            "Please keep your letter under %(limit_value)d characters (it has %(show_value)d)."
+        )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if "\x00" in body:
+            raise forms.ValidationError(_("The text contains characters that cannot be printed."))
+        return body
+
+
+class LetterForm(SpamCheckedForm, LetterBodyForm):
     kind = forms.ChoiceField(
         label=_("What you send"),
         choices=Letter.Kind.choices,
@@ -21,14 +50,6 @@ class LetterForm(SpamCheckedForm):
         label=_("Campaign"), required=False, coerce=int, empty_value=None
     )
     language = forms.ChoiceField(label=_("Language of your letter"), choices=LETTER_LANGUAGES)
-    body = forms.CharField(
-        label=_("Your letter"),
-        widget=forms.Textarea(attrs={"rows": 12}),
-        min_length=20,
-        error_messages={
-            "min_length": _("Please write at least a few words (%(limit_value)d characters).")
-        },
-    )
     sender_name = forms.CharField(
         label=_("Sign with"),
         max_length=60,
@@ -70,13 +91,6 @@ class LetterForm(SpamCheckedForm):
 
     def __init__(self, *args, campaigns=(), languages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_chars = settings.LETTERS_BODY_MAX_CHARS
-        self.fields["body"].max_length = self.max_chars
-        self.fields["body"].widget.attrs["maxlength"] = str(self.max_chars)
-        self.fields["body"].validators.append(MaxLengthValidator(self.max_chars))
-        self.fields["body"].error_messages["max_length"] = _(
-            "Please keep your letter under %(limit_value)d characters (it has %(show_value)d)."
-        )
         self.campaigns = {c.pk: c for c in campaigns}
         if self.campaigns:
             self.fields["campaign"].choices = [("", _("No campaign"))] + [
@@ -86,12 +100,6 @@ class LetterForm(SpamCheckedForm):
             del self.fields["campaign"]
         if languages:
             self.fields["language"].initial = languages[0]
-
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if "\x00" in body:
-            raise forms.ValidationError(_("The text contains characters that cannot be printed."))
-        return body
 
     def clean_campaign(self):
         pk = self.cleaned_data.get("campaign")

@@ -130,6 +130,8 @@ class Letter(models.Model):
     reject_reason = models.CharField(
         _("reason"), max_length=20, choices=RejectReason.choices, blank=True
     )
+    # What the moderator asked the writer to change; e-mailed to them.
+    changes_note = models.CharField(_("changes asked for"), max_length=300, blank=True)
     batch = models.ForeignKey(
         DeliveryBatch,
         on_delete=models.PROTECT,
@@ -141,6 +143,8 @@ class Letter(models.Model):
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     posted_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Cleared at each request for changes: every request is e-mailed once.
+    changes_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -202,7 +206,10 @@ TRANSITIONS: dict[str, set[str]] = {
         Letter.Status.REJECTED,
         Letter.Status.WITHDRAWN,
     },
+    # The writer changes the text (letters.services.letter_resubmit) and it
+    # is read again.
     Letter.Status.NEEDS_CHANGES: {
+        Letter.Status.SUBMITTED,
         Letter.Status.APPROVED,
         Letter.Status.REJECTED,
         Letter.Status.WITHDRAWN,

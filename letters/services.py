@@ -243,14 +243,57 @@ def letter_reject(*, letter: Letter, moderator, reason: str, note: str = "") -> 
     return letter
 
 
-def letter_request_changes(*, letter: Letter, moderator, note: str = "") -> Letter:
+def letter_request_changes(
+    *, letter: Letter, moderator, note: str = "", notify: bool = True
+) -> Letter:
+    """Ask the writer to change the text: they get the note and a link to edit it."""
     with transaction.atomic():
         letter = _lock(letter)
         before = _move(letter, Letter.Status.NEEDS_CHANGES)
         letter.moderated_by = moderator
         letter.moderated_at = timezone.now()
-        letter.save(update_fields=["status", "moderated_by", "moderated_at"])
+        letter.changes_note = note.strip()[:300]
+        letter.changes_notified_at = None
+        letter.save(
+            update_fields=[
+                "status",
+                "moderated_by",
+                "moderated_at",
+                "changes_note",
+                "changes_notified_at",
+            ]
+        )
         _log(letter, actor=moderator, action="needs changes", before=before, note=note)
+        if notify and letter.sender_email:
+            from letters.tasks import letter_changes_requested_send
+
+            transaction.on_commit(
+                lambda: letter_changes_requested_send.delay(letter.pk), robust=True
+            )
+    return letter
+
+
+def letter_resubmit(*, token: str, body: str) -> Letter:
+    """The writer sends the changed text; it goes back to the moderators."""
+    with transaction.atomic():
+        try:
+            letter = Letter.objects.select_for_update(of=("self",)).get(withdraw_token=token)
+        except Letter.DoesNotExist:
+            raise LetterError(_("This link does not match any letter.")) from None
+        if letter.status != Letter.Status.NEEDS_CHANGES:
+            raise LetterError(
+                _("This letter can be changed only while our volunteers ask for changes.")
+            )
+        before = _move(letter, Letter.Status.SUBMITTED)
+        letter.body = body
+        letter.body_fingerprint = body_fingerprint(body)
+        letter.is_duplicate = (
+            Letter.objects.filter(body_fingerprint=letter.body_fingerprint)
+            .exclude(pk=letter.pk)
+            .exists()
+        )
+        letter.save(update_fields=["status", "body", "body_fingerprint", "is_duplicate"])
+        _log(letter, actor=None, action="resubmitted", before=before)
     return letter
 
 

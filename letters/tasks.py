@@ -18,14 +18,15 @@ def _send(letter: Letter, template: str, context: dict) -> None:
     send_mail(subject, body, None, [letter.sender_email])
 
 
-def _claim_and_send(letter_id: int, field: str, template: str, context_for) -> bool:
+def _claim_and_send(letter_id: int, field: str, template: str, context_for, **only) -> bool:
     """E-mail at most once: the UPDATE ... WHERE <field> IS NULL is the claim.
 
     A second delivery of the task finds the field set and sends nothing; a
-    failed send gives the claim back so a retry can send.
+    failed send gives the claim back so a retry can send. ``only`` narrows
+    the claim (e.g. to a status the e-mail still makes sense in).
     """
     claimed = (
-        Letter.objects.filter(pk=letter_id, **{f"{field}__isnull": True})
+        Letter.objects.filter(pk=letter_id, **{f"{field}__isnull": True}, **only)
         .exclude(sender_email="")
         .update(**{field: timezone.now()})
     )
@@ -40,16 +41,33 @@ def _claim_and_send(letter_id: int, field: str, template: str, context_for) -> b
     return True
 
 
+def _link(name: str, letter: Letter) -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"token": letter.withdraw_token})
+
+
 @shared_task(acks_late=True)
 def letter_confirmation_send(letter_id: int) -> bool:
     return _claim_and_send(
         letter_id,
         "confirmation_sent_at",
         "letter_received",
+        lambda letter: {"withdraw_url": _link("letters:withdraw", letter)},
+    )
+
+
+@shared_task(acks_late=True)
+def letter_changes_requested_send(letter_id: int) -> bool:
+    # Only while the changes are still wanted: not once the letter was
+    # changed, withdrawn or decided on.
+    return _claim_and_send(
+        letter_id,
+        "changes_notified_at",
+        "letter_needs_changes",
         lambda letter: {
-            "withdraw_url": settings.SITE_URL
-            + reverse("letters:withdraw", kwargs={"token": letter.withdraw_token})
+            "edit_url": _link("letters:edit", letter),
+            "withdraw_url": _link("letters:withdraw", letter),
         },
+        status=Letter.Status.NEEDS_CHANGES,
     )
 
 

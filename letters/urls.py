@@ -10,4 +10,5 @@ urlpatterns = [
     # Tokens are token_urlsafe: a slug. <str:> let "%00" through to a query
     # PostgreSQL refuses (NUL in a string literal): a 500.
     path("letters/withdraw/<slug:token>/", views.withdraw, name="withdraw"),
+    path("letters/<slug:token>/edit/", views.edit, name="edit"),
 ]

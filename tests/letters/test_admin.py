@@ -68,12 +68,39 @@ def test_rejecting_asks_for_a_reason_from_a_list_on_an_intermediate_page(
 def test_needs_changes_and_needs_translation_actions(client, moderator, prisoner):
     a, b = make_letter(prisoner), make_letter(prisoner)
     client.force_login(moderator)
-    act(client, "request_changes", [a])
+    act(client, "request_changes", [a], confirm="1", note="Please leave out the trial.")
     act(client, "mark_needs_translation", [b])
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.status == "needs_changes"
     assert b.needs_translation and b.status == "submitted"
+
+
+def test_asking_for_changes_takes_a_note_for_the_writer_on_an_intermediate_page(
+    client, moderator, prisoner
+):
+    letter = make_letter(prisoner, email="writer@example.org")
+    mail.outbox.clear()
+    client.force_login(moderator)
+    page = act(client, "request_changes", [letter])
+    assert "Ask the writer of this letter for changes?" in page.text
+    assert 'name="note"' in page.text
+    page = act(client, "request_changes", [letter], confirm="1", note="")
+    assert "This field is required." in page.text
+    assert Letter.objects.get().status == "submitted"
+    with committed():
+        response = act(
+            client, "request_changes", [letter], confirm="1", note="Please leave out the trial."
+        )
+    assert "1 writer asked for changes." in response.text
+    letter.refresh_from_db()
+    assert (letter.status, letter.changes_note) == ("needs_changes", "Please leave out the trial.")
+    [message] = mail.outbox
+    assert message.to == ["writer@example.org"]
+    assert "Please leave out the trial." in message.body
+    assert reverse("letters:edit", kwargs={"token": letter.withdraw_token}) in message.body
+    change_page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).text
+    assert "Please leave out the trial." in change_page
 
 
 def test_an_action_that_does_not_apply_says_so_per_letter(client, moderator, prisoner):

@@ -124,3 +124,20 @@ def test_letters_written_outside_a_request_are_in_the_default_language(prisoner)
         assert make_letter(prisoner).language_code == "en"
     with translation.override("be"):
         assert make_letter(prisoner).language_code == "be"
+
+
+def test_the_request_for_changes_is_e_mailed_once_and_not_after_the_letter_moved_on(
+    prisoner, moderator
+):
+    letter = make_letter(prisoner)
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
+    mail.outbox.clear()
+    assert tasks.letter_changes_requested_send(letter.pk) is True
+    assert tasks.letter_changes_requested_send(letter.pk) is False
+    assert len(mail.outbox) == 1
+    late = make_letter(prisoner)
+    services.letter_request_changes(letter=late, moderator=moderator, note="Shorter, please.")
+    services.letter_withdraw(token=late.withdraw_token)
+    mail.outbox.clear()
+    assert tasks.letter_changes_requested_send(late.pk) is False
+    assert mail.outbox == []

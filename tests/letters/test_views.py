@@ -278,3 +278,115 @@ def test_the_write_page_query_count_is_constant(
     # prisoner, current facility, running campaigns
     with django_assert_num_queries(3):
         assert client.get(write_url(prisoner)).status_code == 200
+
+
+def edit_url(letter):
+    return reverse("letters:edit", kwargs={"token": letter.withdraw_token})
+
+
+def test_the_writer_changes_a_letter_a_moderator_sent_back_and_it_is_read_again(
+    client, prisoner, campaign, moderator
+):
+    letter = make_letter(prisoner, campaign=campaign, body="Stay strong. The trial was a farce.")
+    mail.outbox.clear()
+    with committed():
+        services.letter_request_changes(
+            letter=letter, moderator=moderator, note="The censor would take out the trial."
+        )
+    [message] = mail.outbox
+    assert message.subject == "Please change your letter to Ales Bialiatski"
+    assert "The censor would take out the trial." in message.body
+    assert edit_url(letter) in message.body
+
+    page = client.get(edit_url(letter)).text
+    assert "The censor would take out the trial." in page
+    assert "Stay strong. The trial was a farce.</textarea>" in page
+    response = client.post(edit_url(letter), {"body": "Hi"})
+    assert "at least a few words" in response.context["form"].errors["body"][0]
+    assert Letter.objects.get().status == Letter.Status.NEEDS_CHANGES
+
+    new_text = "Stay strong. The lime trees are in bloom and we think of you."
+    response = client.post(edit_url(letter), {"body": f"  {new_text}\n"})
+    assert response.status_code == 302
+    assert (
+        "Your changed letter is back with our volunteers" in client.get(response["Location"]).text
+    )
+    letter.refresh_from_db()
+    assert (letter.status, letter.body) == (Letter.Status.SUBMITTED, new_text)
+    assert letter.body_fingerprint == services.body_fingerprint(new_text)
+    assert [e.action for e in letter.log.all()] == ["submitted", "needs changes", "resubmitted"]
+    assert (letter.log.last().from_status, letter.log.last().to_status) == (
+        "needs_changes",
+        "submitted",
+    )
+
+    # Read again, it is approved and counted like any other letter.
+    page = client.get(edit_url(letter)).text
+    assert "It can be changed only when they ask you to." in page
+    assert "<textarea" not in page
+    services.letter_approve(letter=letter, moderator=moderator)
+    assert campaign.actions.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_second_request_for_changes_is_e_mailed_again(client, prisoner, moderator):
+    letter = make_letter(prisoner)
+    mail.outbox.clear()
+    for note in ("First note.", "Second note."):
+        with committed():
+            services.letter_request_changes(letter=letter, moderator=moderator, note=note)
+        client.post(edit_url(letter), {"body": f"A new text after the {note.lower()}"})
+    assert [note in m.body for m in mail.outbox for note in ("First", "Second")] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert Letter.objects.get().status == Letter.Status.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("submitted", "It can be changed only when they ask you to."),
+        ("approved", "can no longer be changed"),
+        ("rejected", "can no longer be changed"),
+        ("withdrawn", "You withdrew this letter"),
+    ],
+)
+def test_a_letter_nobody_asked_to_change_cannot_be_changed_by_the_link(
+    client, prisoner, moderator, status, message
+):
+    letter = make_letter(prisoner)
+    if status == "approved":
+        services.letter_approve(letter=letter, moderator=moderator)
+    if status == "rejected":
+        services.letter_reject(letter=letter, moderator=moderator, reason="spam")
+    if status == "withdrawn":
+        services.letter_withdraw(token=letter.withdraw_token)
+    for response in (
+        client.get(edit_url(letter)),
+        client.post(edit_url(letter), {"body": "A text nobody asked me to write, sent anyway."}),
+    ):
+        assert response.status_code == 200
+        assert message in response.text
+        assert "<textarea" not in response.text
+    letter.refresh_from_db()
+    assert letter.status == status
+    assert "sent anyway" not in letter.body
+
+
+def test_the_edit_link_refuses_unknown_tokens_and_other_methods(client, prisoner, moderator):
+    letter = make_letter(prisoner)
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
+    assert client.get("/letters/not-a-token/edit/").status_code == 404
+    assert client.post("/letters/%00/edit/", {"body": "x" * 30}).status_code == 404
+    assert client.put(edit_url(letter)).status_code == 405
+
+
+def test_the_withdraw_page_offers_to_change_a_letter_sent_back(client, prisoner, moderator):
+    letter = make_letter(prisoner)
+    url = reverse("letters:withdraw", kwargs={"token": letter.withdraw_token})
+    assert edit_url(letter) not in client.get(url).text
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
+    assert edit_url(letter) in client.get(url).text
