@@ -302,3 +302,10 @@ SIGNATURE_RATE_PERIOD = env.int("SIGNATURE_RATE_PERIOD", default=60 * 60)
 MAP_DATA_CACHE_SECONDS = env.int("MAP_DATA_CACHE_SECONDS", default=60 * 60)
 WORLD_MAP_CACHE_SECONDS = env.int("WORLD_MAP_CACHE_SECONDS", default=30)
 TALLY_API_CACHE_SECONDS = env.int("TALLY_API_CACHE_SECONDS", default=30)
+
+# --- letters: sweep ---
+# Writers' e-mails that failed or were lost are queued again (letters.tasks).
+CELERY_BEAT_SCHEDULE["letters-mail-sweep"] = {
+    "task": "letters.tasks.letters_mail_sweep",
+    "schedule": 10 * 60,
+}

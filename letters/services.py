@@ -21,6 +21,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +35,8 @@ from letters.models import TRANSITIONS, DeliveryBatch, Letter, LetterLog
 from prisoners.models import Facility, Imprisonment, Prisoner
 
 RECENT_DAYS = 30
+# How far back letters_mail_overdue looks for e-mails that never went out.
+MAIL_SWEEP_WITHIN = dt.timedelta(days=3)
 
 
 class LetterError(Exception):
@@ -470,6 +473,57 @@ def prisoners_letters_recent_refresh(
         if recent != counts.get(pk, 0):
             changed += Prisoner.objects.filter(pk=pk).update(letters_recent=counts.get(pk, 0))
     return changed
+
+
+class OverdueMail(NamedTuple):
+    confirmations: list[int]
+    change_requests: list[int]
+    posted_batches: list[int]
+
+
+def letters_mail_overdue(
+    *, now: dt.datetime, after: dt.timedelta, within: dt.timedelta = MAIL_SWEEP_WITHIN
+) -> OverdueMail:
+    """E-mails to writers that should have gone out `after` ago and did not.
+
+    A send that raised gave its claim back and a task lost with the broker
+    never ran: both leave the "sent" field empty. Only the recent past
+    (`within`) is looked at, so an outage of days, or letters from before
+    these e-mails existed, do not bring a flood of stale mail.
+    """
+    due, oldest = now - after, now - within
+    letters = Letter.objects.exclude(sender_email="").order_by("pk")
+    return OverdueMail(
+        confirmations=list(
+            letters.filter(
+                confirmation_sent_at__isnull=True,
+                created_at__range=(oldest, due),
+                # Its withdraw link only means something until printing.
+                status__in=[
+                    Letter.Status.SUBMITTED,
+                    Letter.Status.NEEDS_CHANGES,
+                    Letter.Status.APPROVED,
+                ],
+            ).values_list("pk", flat=True)
+        ),
+        change_requests=list(
+            letters.filter(
+                changes_notified_at__isnull=True,
+                status=Letter.Status.NEEDS_CHANGES,
+                moderated_at__range=(oldest, due),
+            ).values_list("pk", flat=True)
+        ),
+        posted_batches=list(
+            letters.filter(
+                posted_notified_at__isnull=True,
+                status=Letter.Status.POSTED,
+                posted_at__range=(oldest, due),
+            )
+            .order_by("batch_id")
+            .values_list("batch_id", flat=True)
+            .distinct()
+        ),
+    )
 
 
 def letters_erase_emails(*, retention_days: int, now: dt.datetime | None = None) -> int:

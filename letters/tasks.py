@@ -1,3 +1,6 @@
+import datetime as dt
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -7,6 +10,11 @@ from django.utils import timezone, translation
 
 from letters import services
 from letters.models import Letter
+
+logger = logging.getLogger(__name__)
+
+# A writer's e-mail not sent this long after it was due is queued again.
+MAIL_SWEEP_AFTER = dt.timedelta(minutes=10)
 
 
 def _send(letter: Letter, template: str, context: dict) -> None:
@@ -73,13 +81,46 @@ def letter_changes_requested_send(letter_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def batch_posted_notify(batch_id: int) -> int:
-    sent = 0
+    sent, failed = 0, None
     ids = Letter.objects.filter(
         batch_id=batch_id, status=Letter.Status.POSTED, posted_notified_at__isnull=True
     ).values_list("pk", flat=True)
     for letter_id in list(ids):
-        sent += _claim_and_send(letter_id, "posted_notified_at", "letter_posted", lambda _: {})
+        # One failed address does not keep the other writers waiting; its
+        # claim was given back for the sweep.
+        try:
+            sent += _claim_and_send(letter_id, "posted_notified_at", "letter_posted", lambda _: {})
+        except Exception as e:
+            failed = e
+    if failed is not None:
+        raise failed
     return sent
+
+
+@shared_task
+def letters_mail_sweep() -> int:
+    """Queue again the writers' e-mails that should have gone out ten minutes ago.
+
+    Each send task claims its letter, so a mail queued twice (a slow first
+    try, then the sweep) still goes out once.
+    """
+    overdue = services.letters_mail_overdue(now=timezone.now(), after=MAIL_SWEEP_AFTER)
+    queued = 0
+    for task, ids in (
+        (letter_confirmation_send, overdue.confirmations),
+        (letter_changes_requested_send, overdue.change_requests),
+        (batch_posted_notify, overdue.posted_batches),
+    ):
+        for pk in ids:
+            try:
+                task.delay(pk)
+            except Exception:
+                # One broken address or a broker hiccup must not stop the
+                # rest; the next sweep tries again.
+                logger.exception("letters: could not queue %s(%s)", task.name, pk)
+            else:
+                queued += 1
+    return queued
 
 
 @shared_task
