@@ -3,9 +3,11 @@ from urllib.parse import unquote
 
 import pytest
 from django.core import mail
+from django.core.cache.backends.redis import RedisCache
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from config import antispam
 from letters import services
 from letters.models import Letter
 from prisoners.models import Prisoner
@@ -168,6 +170,13 @@ def test_the_rate_limit_refuses_a_sixth_letter_in_an_hour_and_keeps_it(client, p
     assert "wait an hour" in response.text
     assert "A sixth letter, kept here." in response.text
     assert Letter.objects.count() == 5
+
+
+def test_a_letter_is_accepted_while_the_rate_limit_cache_is_down(client, monkeypatch, prisoner):
+    monkeypatch.setattr(antispam, "cache", RedisCache("redis://127.0.0.1:1/0", {}))
+    response = client.post(write_url(prisoner), letter_data())
+    assert response.status_code == 302
+    assert Letter.objects.get().sender_name == "Kasia"
 
 
 def test_repeated_text_is_accepted_and_flagged_for_moderators(client, prisoner):
