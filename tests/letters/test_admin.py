@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from campaigns.models import Action
 from letters import services
 from letters.models import DeliveryBatch, Letter
+from letters.pdf import batch_pdf
 from prisoners.models import Prisoner
 from tests import factories
 from tests.factories import committed
@@ -249,6 +250,15 @@ def test_the_whole_delivery_makes_a_printable_pdf_and_e_mails_writers_once(
         response = act(client, "mark_posted", [batch], url="admin:letters_deliverybatch_changelist")
     assert "already marked posted" in response.text
     assert len(mail.outbox) == 2
+
+
+def test_the_cover_of_a_one_letter_batch_says_one_letter(prisoner, facility, moderator):
+    letter = make_letter(prisoner)
+    services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
+    cover = PdfReader(io.BytesIO(batch_pdf(batch=batch))).pages[0].extract_text()
+    assert "1 letter in this batch" in cover
+    assert "1 letters" not in cover
 
 
 def test_a_missing_font_is_a_clear_message_not_a_broken_pdf(
