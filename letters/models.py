@@ -233,6 +233,22 @@ TRANSITIONS: dict[str, set[str]] = {
 class LetterLog(models.Model):
     """Who did what to a letter, and when: the moderators' audit trail."""
 
+    # Stored as codes, shown in the reader's language.
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        NEEDS_CHANGES = "needs_changes", _("Changes asked for")
+        RESUBMITTED = "resubmitted", _("Changed by the writer")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the writer")
+        NEEDS_TRANSLATION = "needs_translation", _("Marked as needing translation")
+        TRANSLATION_NOT_NEEDED = "translation_not_needed", _("Marked as needing no translation")
+        TRANSLATION_SAVED = "translation_saved", _("Translation saved")
+        PRINTED = "printed", _("Printed")
+        POSTED = "posted", _("Posted")
+        RETURNED = "returned", _("Returned")
+        REPLY_RECEIVED = "reply_received", _("Reply received")
+
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="log")
     at = models.DateTimeField(_("when"), auto_now_add=True)
     actor = models.ForeignKey(
@@ -243,9 +259,11 @@ class LetterLog(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
-    action = models.CharField(_("what"), max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices)
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Letter.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Letter.Status.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -254,4 +272,4 @@ class LetterLog(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

@@ -80,7 +80,9 @@ def body_fingerprint(body: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def _log(letter: Letter, *, actor, action: str, before: str = "", note: str = "") -> None:
+def _log(
+    letter: Letter, *, actor, action: LetterLog.Action, before: str = "", note: str = ""
+) -> None:
     LetterLog.objects.create(
         letter=letter,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -167,7 +169,7 @@ def letter_submit(
             withdraw_token=secrets.token_urlsafe(32),
             language_code=_site_language(),
         )
-        _log(letter, actor=None, action="submitted")
+        _log(letter, actor=None, action=LetterLog.Action.SUBMITTED)
         if send_confirmation and sender_email:
             from letters.tasks import letter_confirmation_send
 
@@ -197,7 +199,7 @@ def letter_withdraw(*, token: str) -> Letter:
         before = _move(letter, Letter.Status.WITHDRAWN)
         letter.save(update_fields=["status"])
         ledger.action_withdraw(source=letter)
-        _log(letter, actor=None, action="withdrawn", before=before)
+        _log(letter, actor=None, action=LetterLog.Action.WITHDRAWN, before=before)
     return letter
 
 
@@ -221,7 +223,7 @@ def letter_approve(*, letter: Letter, moderator) -> Letter:
                 prisoner=letter.prisoner,
                 occurred_at=letter.created_at,
             )
-        _log(letter, actor=moderator, action="approved", before=before)
+        _log(letter, actor=moderator, action=LetterLog.Action.APPROVED, before=before)
     return letter
 
 
@@ -239,7 +241,7 @@ def letter_reject(*, letter: Letter, moderator, reason: str, note: str = "") -> 
         _log(
             letter,
             actor=moderator,
-            action="rejected",
+            action=LetterLog.Action.REJECTED,
             before=before,
             note=f"{Letter.RejectReason(reason).label}{': ' + note if note else ''}",
         )
@@ -266,7 +268,9 @@ def letter_request_changes(
                 "changes_notified_at",
             ]
         )
-        _log(letter, actor=moderator, action="needs changes", before=before, note=note)
+        _log(
+            letter, actor=moderator, action=LetterLog.Action.NEEDS_CHANGES, before=before, note=note
+        )
         if notify and letter.sender_email:
             from letters.tasks import letter_changes_requested_send
 
@@ -296,7 +300,7 @@ def letter_resubmit(*, token: str, body: str) -> Letter:
             .exists()
         )
         letter.save(update_fields=["status", "body", "body_fingerprint", "is_duplicate"])
-        _log(letter, actor=None, action="resubmitted", before=before)
+        _log(letter, actor=None, action=LetterLog.Action.RESUBMITTED, before=before)
     return letter
 
 
@@ -311,7 +315,11 @@ def letter_mark_needs_translation(*, letter: Letter, moderator, value: bool = Tr
         _log(
             letter,
             actor=moderator,
-            action="needs translation" if value else "no translation needed",
+            action=(
+                LetterLog.Action.NEEDS_TRANSLATION
+                if value
+                else LetterLog.Action.TRANSLATION_NOT_NEEDED
+            ),
         )
     return letter
 
@@ -323,7 +331,7 @@ def letter_translation_save(*, letter: Letter, moderator, translation: str) -> L
         if letter.translation:
             letter.needs_translation = False
         letter.save(update_fields=["translation", "needs_translation"])
-        _log(letter, actor=moderator, action="translation saved")
+        _log(letter, actor=moderator, action=LetterLog.Action.TRANSLATION_SAVED)
     return letter
 
 
@@ -335,7 +343,7 @@ def letter_mark_outcome(*, letter: Letter, moderator, status: str) -> Letter:
         letter = _lock(letter)
         before = _move(letter, status)
         letter.save(update_fields=["status"])
-        _log(letter, actor=moderator, action=Letter.Status(status).label.lower(), before=before)
+        _log(letter, actor=moderator, action=LetterLog.Action(status), before=before)
     return letter
 
 
@@ -388,7 +396,13 @@ def batch_create(*, facility: Facility, letters: Iterable[Letter], moderator) ->
             letter.batch = batch
             letter.is_held = False
             letter.save(update_fields=["status", "batch", "is_held"])
-            _log(letter, actor=moderator, action="printed", before=before, note=f"batch {batch.pk}")
+            _log(
+                letter,
+                actor=moderator,
+                action=LetterLog.Action.PRINTED,
+                before=before,
+                note=f"batch {batch.pk}",
+            )
     return batch
 
 
@@ -435,7 +449,13 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
             before = _move(letter, Letter.Status.POSTED)
             letter.posted_at = now
             letter.save(update_fields=["status", "posted_at"])
-            _log(letter, actor=moderator, action="posted", before=before, note=f"batch {batch.pk}")
+            _log(
+                letter,
+                actor=moderator,
+                action=LetterLog.Action.POSTED,
+                before=before,
+                note=f"batch {batch.pk}",
+            )
             per_prisoner[letter.prisoner_id] = per_prisoner.get(letter.prisoner_id, 0) + 1
         for prisoner_id, n in per_prisoner.items():
             Prisoner.objects.filter(pk=prisoner_id).update(

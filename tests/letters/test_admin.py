@@ -1,6 +1,8 @@
+import importlib
 import io
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.urls import reverse
@@ -9,7 +11,7 @@ from pypdf import PdfReader
 
 from campaigns.models import Action
 from letters import services
-from letters.models import DeliveryBatch, Letter
+from letters.models import DeliveryBatch, Letter, LetterLog
 from letters.pdf import batch_pdf
 from prisoners.models import Prisoner
 from tests import factories
@@ -154,14 +156,42 @@ def test_a_moderator_unticks_and_ticks_needs_translation_and_both_are_saved_and_
     letter.refresh_from_db()
     assert not letter.needs_translation
     assert (letter.log.last().action, letter.log.last().actor) == (
-        "no translation needed",
+        "translation_not_needed",
         moderator,
     )
     assert change(client, letter, needs_translation="on").status_code == 302
     letter.refresh_from_db()
     assert letter.needs_translation
-    assert letter.log.last().action == "needs translation"
+    assert letter.log.last().action == "needs_translation"
     assert letter.log.count() == 3
+
+
+def test_the_audit_log_shows_what_happened_in_words_not_codes(client, moderator, prisoner):
+    letter = make_letter(prisoner)
+    services.letter_translation_save(letter=letter, moderator=moderator, translation="Привет")
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter.")
+    client.force_login(moderator)
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).text
+    log = page[page.index('id="log-group"') :]
+    for words in ("Translation saved", "Changes asked for", "Needs changes"):
+        assert words in log
+    for code in ("translation_saved", "needs_changes"):
+        assert f">{code}<" not in log
+    assert str(letter.log.last()).endswith("Changes asked for")
+
+
+def test_the_migration_turns_old_log_words_into_codes(prisoner):
+    migration = importlib.import_module("letters.migrations.0005_letterlog_action_codes")
+    letter = make_letter(prisoner)
+    for words in ("needs changes", "translation saved", "reply received"):
+        LetterLog.objects.create(letter=letter, action=words)
+    migration.words_to_codes(django_apps, None)
+    assert list(letter.log.values_list("action", flat=True)) == [
+        "submitted",
+        "needs_changes",
+        "translation_saved",
+        "reply_received",
+    ]
 
 
 def test_a_moderator_sees_the_writers_e_mail_and_can_search_it(client, moderator, prisoner):

@@ -323,7 +323,7 @@ def test_the_writer_changes_a_letter_a_moderator_sent_back_and_it_is_read_again(
     letter.refresh_from_db()
     assert (letter.status, letter.body) == (Letter.Status.SUBMITTED, new_text)
     assert letter.body_fingerprint == services.body_fingerprint(new_text)
-    assert [e.action for e in letter.log.all()] == ["submitted", "needs changes", "resubmitted"]
+    assert [e.action for e in letter.log.all()] == ["submitted", "needs_changes", "resubmitted"]
     assert (letter.log.last().from_status, letter.log.last().to_status) == (
         "needs_changes",
         "submitted",
