@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -9,6 +11,22 @@ from config.antispam import SpamCheckedForm
 from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
 
+# C0 controls other than tab, line feed and carriage return, and DEL: they
+# are invisible on screen and print as boxes or nothing (a pasted escape
+# code, a form feed), so the censor gets a text the moderator never saw.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def reject_control_characters(value: str) -> None:
+    if _CONTROL_CHARACTERS.search(value):
+        raise forms.ValidationError(
+            _(
+                "The text contains invisible control characters that cannot be printed. "
+                "Please type it again or paste it as plain text."
+            ),
+            code="control_characters",
+        )
+
 
 class LetterBodyForm(forms.Form):
     """The letter's text with its limits: writing a letter, and changing one."""
@@ -17,6 +35,7 @@ class LetterBodyForm(forms.Form):
         label=_("Your letter"),
         widget=forms.Textarea(attrs={"rows": 12}),
         min_length=20,
+        validators=[reject_control_characters],
         error_messages={
             "min_length": _("Please write at least a few words (%(limit_value)d characters).")
         },
@@ -33,10 +52,7 @@ class LetterBodyForm(forms.Form):
         )
 
     def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if "\x00" in body:
-            raise forms.ValidationError(_("The text contains characters that cannot be printed."))
-        return body
+        return self.cleaned_data["body"].strip()
 
 
 class LetterForm(SpamCheckedForm, LetterBodyForm):
@@ -53,6 +69,7 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
     sender_name = forms.CharField(
         label=_("Sign with"),
         max_length=60,
+        validators=[reject_control_characters],
         help_text=_("A first name or a pseudonym. The prison censor reads every letter."),
     )
     country = LazyTypedChoiceField(

@@ -135,6 +135,24 @@ def test_bad_input_gets_a_clear_message_next_to_the_field_and_keeps_the_text(
     assert Letter.objects.count() == 0
 
 
+@pytest.mark.parametrize("char", ["\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f"])
+def test_control_characters_in_the_text_or_signature_get_a_clear_message(client, prisoner, char):
+    for field, value in (
+        ("body", f"Dear Ales,{char} greetings from Gdańsk and warm wishes."),
+        ("sender_name", f"Ka{char}sia"),
+    ):
+        response = client.post(write_url(prisoner), letter_data(**{field: value}))
+        assert response.status_code == 200
+        assert "invisible control characters" in response.context["form"].errors[field][0]
+    assert Letter.objects.count() == 0
+
+
+def test_tabs_and_line_breaks_are_welcome_in_the_text(client, prisoner):
+    body = "Dear Ales,\r\n\r\n\tgreetings from Gdańsk.\nWarm wishes."
+    assert client.post(write_url(prisoner), letter_data(body=body)).status_code == 302
+    assert Letter.objects.get().body == body
+
+
 def test_the_honeypot_refuses_bots_and_keeps_the_text(client, prisoner):
     response = client.post(write_url(prisoner), letter_data(website="http://spam.example"))
     assert "leave the last field empty" in response.text
@@ -312,6 +330,10 @@ def test_the_writer_changes_a_letter_a_moderator_sent_back_and_it_is_read_again(
     assert "Stay strong. The trial was a farce.</textarea>" in page
     response = client.post(edit_url(letter), {"body": "Hi"})
     assert "at least a few words" in response.context["form"].errors["body"][0]
+    response = client.post(edit_url(letter), {"body": "Stay strong.\x1b[2J Warm wishes to you."})
+    assert "invisible control characters" in response.context["form"].errors["body"][0]
+    response = client.post(edit_url(letter), {"body": "x" * 3001})
+    assert "under 3000 characters" in response.context["form"].errors["body"][0]
     assert Letter.objects.get().status == Letter.Status.NEEDS_CHANGES
 
     new_text = "Stay strong. The lime trees are in bloom and we think of you."
