@@ -8,6 +8,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from config.antispam import SpamCheckedForm
+from letters import services
 from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
 
@@ -26,6 +27,9 @@ def reject_control_characters(value: str) -> None:
             ),
             code="control_characters",
         )
+
+
+NO_CAMPAIGN = "none"
 
 
 class LetterBodyForm(forms.Form):
@@ -62,9 +66,9 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         initial=Letter.Kind.LETTER,
         widget=forms.RadioSelect,
     )
-    campaign = forms.TypedChoiceField(
-        label=_("Campaign"), required=False, coerce=int, empty_value=None
-    )
+    # "none" is the writer's choice of no campaign; a missing value means
+    # not chosen, and the one running campaign counts it (services).
+    campaign = forms.ChoiceField(label=_("Campaign"), required=False)
     language = forms.ChoiceField(label=_("Language of your letter"), choices=LETTER_LANGUAGES)
     sender_name = forms.CharField(
         label=_("Sign with"),
@@ -110,8 +114,8 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         super().__init__(*args, **kwargs)
         self.campaigns = {c.pk: c for c in campaigns}
         if self.campaigns:
-            self.fields["campaign"].choices = [("", _("No campaign"))] + [
-                (c.pk, c.title) for c in campaigns
+            self.fields["campaign"].choices = [(NO_CAMPAIGN, _("No campaign"))] + [
+                (str(c.pk), c.title) for c in campaigns
             ]
         else:
             del self.fields["campaign"]
@@ -119,5 +123,9 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
             self.fields["language"].initial = languages[0]
 
     def clean_campaign(self):
-        pk = self.cleaned_data.get("campaign")
-        return self.campaigns.get(pk) if pk else None
+        value = self.cleaned_data.get("campaign")
+        if value == NO_CAMPAIGN:
+            return None
+        if not value:
+            return services.RUNNING_CAMPAIGN
+        return self.campaigns[int(value)]

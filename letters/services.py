@@ -6,16 +6,18 @@ Counting rules:
   "postcard" for postcards and birthday greetings) with the writer's country,
   the prisoner and the letter's campaign, in the approval's transaction.
   Rejecting or withdrawing it later withdraws the action.
-* A letter written without a campaign is counted in the prisoner's campaign
-  when exactly one published campaign for them is running that day; it is
-  stored on the letter at submission, so moderators see where it counts.
-  With none or several, the letter is in no campaign and yields no action
-  (the ledger counts campaigns); it still counts on the prisoner's profile.
+* A letter whose writer did not choose a campaign (RUNNING_CAMPAIGN) is
+  counted in the prisoner's campaign when exactly one published campaign for
+  them is running that day; it is stored on the letter at submission, so
+  moderators see where it counts. With none or several, or when the writer
+  chose "No campaign" (None), the letter is in no campaign and yields no
+  action (the ledger counts campaigns); it still counts on the profile.
 * The profile counters on Prisoner (letters_sent, letters_last_posted_on,
   letters_recent) are written here when a batch is posted.
 """
 
 import datetime as dt
+import enum
 import hashlib
 import re
 import secrets
@@ -35,6 +37,14 @@ from letters.models import TRANSITIONS, DeliveryBatch, Letter, LetterLog
 from prisoners.models import Facility, Imprisonment, Prisoner
 
 RECENT_DAYS = 30
+
+
+class CampaignChoice(enum.Enum):
+    RUNNING = "running"
+
+
+# "Not chosen", as opposed to None, "chosen: no campaign".
+RUNNING_CAMPAIGN = CampaignChoice.RUNNING
 # How far back letters_mail_overdue looks for e-mails that never went out.
 MAIL_SWEEP_WITHIN = dt.timedelta(days=3)
 
@@ -141,13 +151,13 @@ def letter_submit(
     sender_name: str,
     sender_email: str,
     country: str,
-    campaign: Campaign | None = None,
+    campaign: Campaign | None | CampaignChoice = RUNNING_CAMPAIGN,
     send_confirmation: bool = True,
 ) -> Letter:
     if not prisoner_can_be_written_to(prisoner=prisoner):
         raise LetterError(_("Letters cannot be sent to this person."))
     facility = prisoner_current_facility(prisoner=prisoner)
-    if campaign is None:
+    if campaign is RUNNING_CAMPAIGN:
         running = campaigns_running_for(prisoner=prisoner)
         campaign = running[0] if len(running) == 1 else None
     fingerprint = body_fingerprint(body)

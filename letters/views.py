@@ -57,7 +57,7 @@ def write(request, slug):
             data = form.cleaned_data
             services.letter_submit(
                 prisoner=prisoner,
-                campaign=data.get("campaign"),
+                campaign=data.get("campaign", services.RUNNING_CAMPAIGN),
                 kind=data["kind"],
                 body=data["body"],
                 language=data["language"],

@@ -85,6 +85,22 @@ def test_it_uses_the_one_running_campaign_when_none_was_chosen(prisoner, campaig
     assert make_letter(prisoner).campaign == campaign
 
 
+def test_it_respects_a_writers_choice_of_no_campaign(prisoner, campaign, moderator):
+    letter = services.letter_submit(
+        prisoner=prisoner,
+        campaign=None,
+        kind=Letter.Kind.LETTER,
+        body="Greetings from Riga, in no campaign at all.",
+        language="ru",
+        sender_name="Anna",
+        sender_email="",
+        country="LV",
+    )
+    assert letter.campaign is None
+    services.letter_approve(letter=letter, moderator=moderator)
+    assert Action.objects.count() == 0
+
+
 def test_it_counts_in_no_campaign_when_several_are_running(prisoner, campaign, moderator):
     factories.make_campaign(prisoners=[prisoner])
     letter = make_letter(prisoner)

@@ -76,6 +76,24 @@ def test_the_campaign_in_the_address_is_preselected(client, prisoner, campaign):
     assert " selected>Birthday postcards" not in response.text
 
 
+def test_a_writer_who_chooses_no_campaign_is_not_counted_in_the_running_one(
+    client, prisoner, campaign
+):
+    page = client.get(write_url(prisoner)).text
+    assert '<option value="none">No campaign</option>' in page
+    assert f'<option value="{campaign.pk}" selected>' in page
+    assert client.post(write_url(prisoner), letter_data(campaign="none")).status_code == 302
+    assert client.post(write_url(prisoner), letter_data(campaign=campaign.pk)).status_code == 302
+    assert client.post(write_url(prisoner), letter_data(campaign="")).status_code == 302
+    assert list(Letter.objects.order_by("pk").values_list("campaign", flat=True)) == [
+        None,
+        campaign.pk,
+        campaign.pk,
+    ]
+    response = client.post(write_url(prisoner), letter_data(campaign="12345"))
+    assert "Select a valid choice" in response.context["form"].errors["campaign"][0]
+
+
 def test_a_prisoner_who_cannot_receive_letters_now_has_them_held(client, prisoner):
     Prisoner.objects.filter(pk=prisoner.pk).update(accepts_letters=False)
     assert "Letters do not reach this person" in client.get(write_url(prisoner)).text
