@@ -39,8 +39,12 @@ def write(request, slug):
             initial["campaign"] = chosen.pk
         if request.GET.get("kind") in Letter.Kind.values:
             initial["kind"] = request.GET["kind"]
+    # An empty POST is a bound form too (with errors), not a fresh page.
     form = LetterForm(
-        request.POST or None, initial=initial, campaigns=campaigns, languages=languages
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        campaigns=campaigns,
+        languages=languages,
     )
     if request.method == "POST" and form.is_valid():
         if rate_limited(

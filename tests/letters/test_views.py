@@ -171,6 +171,17 @@ def test_tabs_and_line_breaks_are_welcome_in_the_text(client, prisoner):
     assert Letter.objects.get().body == body
 
 
+def test_an_empty_post_shows_which_fields_are_required(client, prisoner):
+    response = client.post(write_url(prisoner), {})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field in ("kind", "language", "body", "sender_name", "country", "sender_email"):
+        assert errors[field] == ["This field is required."], field
+    assert "Please tick this box" in errors["consent"][0]
+    assert response.text.count('class="field has-error"') == 7
+    assert Letter.objects.count() == 0
+
+
 def test_the_honeypot_refuses_bots_and_keeps_the_text(client, prisoner):
     response = client.post(write_url(prisoner), letter_data(website="http://spam.example"))
     assert "leave the last field empty" in response.text
