@@ -1,5 +1,7 @@
+import html
 import importlib
 import io
+import re
 
 import pytest
 from django.apps import apps as django_apps
@@ -39,6 +41,22 @@ def test_a_moderator_sees_pending_counts_on_the_admin_index(client, moderator, p
     body = client.get(reverse("admin:index")).text
     assert 'data-pending="submitted">2<' in body
     assert 'data-pending="approved">0<' in body
+
+
+def test_the_needs_translation_count_covers_letters_sent_back_and_links_to_them(
+    client, moderator, prisoner
+):
+    waiting, sent_back, approved, rejected = (make_letter(prisoner, language="de") for _ in "1234")
+    services.letter_request_changes(letter=sent_back, moderator=moderator, note="Shorter.")
+    services.letter_approve(letter=approved, moderator=moderator)
+    services.letter_reject(letter=rejected, moderator=moderator, reason="spam")
+    make_letter(prisoner, language="ru")  # a language the prison reads
+    client.force_login(moderator)
+    index = client.get(reverse("admin:index")).text
+    assert 'data-pending="needs_translation">3<' in index
+    link = re.search(r'href="([^"]*needs_translation__exact=1[^"]*)"', index).group(1)
+    listed = client.get(html.unescape(link)).context["cl"].result_list
+    assert {letter.pk for letter in listed} == {waiting.pk, sent_back.pk, approved.pk}
 
 
 def test_a_moderator_approves_in_bulk_and_the_campaign_grows(client, moderator, prisoner, campaign):
