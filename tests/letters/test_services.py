@@ -58,6 +58,7 @@ def test_it_takes_the_action_back_when_an_approved_letter_is_rejected(
 def test_it_takes_the_action_back_when_the_writer_withdraws(prisoner, campaign, moderator):
     letter = make_letter(prisoner, campaign=campaign)
     services.letter_approve(letter=letter, moderator=moderator)
+    assert Action.objects.count() == 1
     services.letter_withdraw(token=letter.withdraw_token)
     letter.refresh_from_db()
     assert letter.status == Letter.Status.WITHDRAWN

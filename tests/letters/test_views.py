@@ -287,6 +287,12 @@ def test_the_writers_e_mail_never_appears_in_a_public_page(
         write_url(prisoner),
         reverse("letters:sent", kwargs={"slug": prisoner.slug}),
         reverse("letters:withdraw", kwargs={"token": letter.withdraw_token}),
+        reverse("letters:edit", kwargs={"token": letter.withdraw_token}),
+        reverse("campaigns_api:tally", kwargs={"slug": campaign.slug}),
+        reverse("map"),
+        reverse("events:feed_ics"),
+        reverse("events:feed_rss"),
+        reverse("events:geojson"),
     ]
     for url in pages:
         response = client.get(url)
