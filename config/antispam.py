@@ -9,6 +9,7 @@
 
 import hashlib
 import hmac
+import logging
 import time
 
 from django import forms
@@ -18,6 +19,18 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 _SIGNER_SALT = "solidarity.form-started"
+
+logger = logging.getLogger(__name__)
+
+# What a cache backend raises when its server is gone: redis-py's errors do
+# not derive from the built-in ConnectionError; sockets raise OSError.
+_CACHE_ERRORS: tuple[type[Exception], ...] = (OSError,)
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis is a dependency, but optional here
+    pass
+else:
+    _CACHE_ERRORS = (OSError, RedisError)
 
 
 class SpamCheckedForm(forms.Form):
@@ -85,14 +98,23 @@ def client_key(request) -> str:
 
 
 def rate_limited(request, *, scope: str, limit: int, period: int) -> bool:
-    """Count this request against ``limit`` per ``period`` seconds; True when over."""
+    """Count this request against ``limit`` per ``period`` seconds; True when over.
+
+    Fails open: when the cache is down the request is let through with a
+    warning in the log. What a public form accepts is moderated anyway; a 500
+    would lose what the person wrote.
+    """
     window = int(time.time() // period)
     key = f"rl:{scope}:{client_key(request)}:{window}"
-    # add() then incr() keeps the counter atomic on Redis and locmem alike.
-    cache.add(key, 0, timeout=period + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        count = 1
+        # add() then incr() keeps the counter atomic on Redis and locmem alike.
+        cache.add(key, 0, timeout=period + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=period + 5)
+            count = 1
+    except _CACHE_ERRORS:
+        logger.warning("Rate limit %r not checked: the cache is unavailable.", scope, exc_info=True)
+        return False
     return count > limit

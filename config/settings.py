@@ -313,3 +313,10 @@ CELERY_BEAT_SCHEDULE["signatures-purge-unconfirmed"] = {
     "task": "campaigns.tasks.signatures_purge_unconfirmed",
     "schedule": 60 * 60,
 }
+
+# --- letters: sweep ---
+# Writers' e-mails that failed or were lost are queued again (letters.tasks).
+CELERY_BEAT_SCHEDULE["letters-mail-sweep"] = {
+    "task": "letters.tasks.letters_mail_sweep",
+    "schedule": 10 * 60,
+}

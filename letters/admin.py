@@ -68,6 +68,14 @@ class RejectForm(forms.Form):
     note = forms.CharField(label=_("Note for the log"), required=False, max_length=200)
 
 
+class RequestChangesForm(forms.Form):
+    note = forms.CharField(
+        label=_("What should the writer change? (e-mailed to them)"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class LetterAdminForm(forms.ModelForm):
     class Meta:
         model = Letter
@@ -121,6 +129,7 @@ class LetterAdmin(admin.ModelAdmin):
         "moderated_by",
         "moderated_at",
         "reject_reason",
+        "changes_note",
         "batch",
         "posted_at",
     ]
@@ -138,6 +147,7 @@ class LetterAdmin(admin.ModelAdmin):
                     "moderated_by",
                     "moderated_at",
                     "reject_reason",
+                    "changes_note",
                     "batch",
                     "posted_at",
                 ]
@@ -185,8 +195,13 @@ class LetterAdmin(admin.ModelAdmin):
             services.letter_translation_save(
                 letter=obj, moderator=request.user, translation=obj.translation
             )
-        if "needs_translation" in form.changed_data and obj.needs_translation:
-            services.letter_mark_needs_translation(letter=obj, moderator=request.user)
+        if "needs_translation" in form.changed_data:
+            # Both ways: unticking the box is a decision too.
+            services.letter_mark_needs_translation(
+                letter=obj,
+                moderator=request.user,
+                value=form.cleaned_data["needs_translation"],
+            )
 
     def _each(self, request, queryset, fn, done_message):
         done, refused = 0, []
@@ -242,20 +257,42 @@ class LetterAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description=_("Mark as needing changes"), permissions=["change"])
+    @admin.action(description=_("Ask the writers for changes…"), permissions=["change"])
     def request_changes(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda letter: services.letter_request_changes(letter=letter, moderator=request.user),
-            lambda n: (
-                ngettext(
-                    "%d letter marked as needing changes.",
-                    "%d letters marked as needing changes.",
-                    n,
+        # The note goes to the writer with a link to change the letter, so it
+        # is asked for on a page of its own.
+        if "confirm" in request.POST:
+            form = RequestChangesForm(request.POST)
+            if form.is_valid():
+                self._each(
+                    request,
+                    queryset,
+                    lambda letter: services.letter_request_changes(
+                        letter=letter, moderator=request.user, note=form.cleaned_data["note"]
+                    ),
+                    lambda n: (
+                        ngettext(
+                            "%d writer asked for changes.",
+                            "%d writers asked for changes.",
+                            n,
+                        )
+                        % n
+                    ),
                 )
-                % n
-            ),
+                return None
+        else:
+            form = RequestChangesForm()
+        return TemplateResponse(
+            request,
+            "letters/admin/request_changes.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Ask for changes"),
+                "form": form,
+                "letters": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
         )
 
     @admin.action(description=_("Mark as needing translation"), permissions=["change"])

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
@@ -6,32 +8,72 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from config.antispam import SpamCheckedForm
+from letters import services
 from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
 
+# C0 controls other than tab, line feed and carriage return, and DEL: they
+# are invisible on screen and print as boxes or nothing (a pasted escape
+# code, a form feed), so the censor gets a text the moderator never saw.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-class LetterForm(SpamCheckedForm):
+
+def reject_control_characters(value: str) -> None:
+    if _CONTROL_CHARACTERS.search(value):
+        raise forms.ValidationError(
+            _(
+                "The text contains invisible control characters that cannot be printed. "
+                "Please type it again or paste it as plain text."
+            ),
+            code="control_characters",
+        )
+
+
+NO_CAMPAIGN = "none"
+
+
+class LetterBodyForm(forms.Form):
+    """The letter's text with its limits: writing a letter, and changing one."""
+
+    body = forms.CharField(
+        label=_("Your letter"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        min_length=20,
+        validators=[reject_control_characters],
+        error_messages={
+            "min_length": _("Please write at least a few words (%(limit_value)d characters).")
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_chars = settings.LETTERS_BODY_MAX_CHARS
+        self.fields["body"].max_length = self.max_chars
+        self.fields["body"].widget.attrs["maxlength"] = str(self.max_chars)
+        self.fields["body"].validators.append(MaxLengthValidator(self.max_chars))
+        self.fields["body"].error_messages["max_length"] = _(
+            "Please keep your letter under %(limit_value)d characters (it has %(show_value)d)."
+        )
+
+    def clean_body(self):
+        return self.cleaned_data["body"].strip()
+
+
+class LetterForm(SpamCheckedForm, LetterBodyForm):
     kind = forms.ChoiceField(
         label=_("What you send"),
         choices=Letter.Kind.choices,
         initial=Letter.Kind.LETTER,
         widget=forms.RadioSelect,
     )
-    campaign = forms.TypedChoiceField(
-        label=_("Campaign"), required=False, coerce=int, empty_value=None
-    )
+    # "none" is the writer's choice of no campaign; a missing value means
+    # not chosen, and the one running campaign counts it (services).
+    campaign = forms.ChoiceField(label=_("Campaign"), required=False)
     language = forms.ChoiceField(label=_("Language of your letter"), choices=LETTER_LANGUAGES)
-    body = forms.CharField(
-        label=_("Your letter"),
-        widget=forms.Textarea(attrs={"rows": 12}),
-        min_length=20,
-        error_messages={
-            "min_length": _("Please write at least a few words (%(limit_value)d characters).")
-        },
-    )
     sender_name = forms.CharField(
         label=_("Sign with"),
         max_length=60,
+        validators=[reject_control_characters],
         help_text=_("A first name or a pseudonym. The prison censor reads every letter."),
     )
     country = LazyTypedChoiceField(
@@ -41,6 +83,9 @@ class LetterForm(SpamCheckedForm):
     )
     sender_email = forms.EmailField(
         label=_("Your e-mail"),
+        # The column's length (Django's model EmailField): the form field
+        # would accept 320, and PostgreSQL refuses what does not fit.
+        max_length=254,
         help_text=_(
             "Private: only our moderators see it. We send a confirmation with a link to "
             "withdraw the letter, and tell you when it is posted."
@@ -67,29 +112,20 @@ class LetterForm(SpamCheckedForm):
 
     def __init__(self, *args, campaigns=(), languages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_chars = settings.LETTERS_BODY_MAX_CHARS
-        self.fields["body"].max_length = self.max_chars
-        self.fields["body"].widget.attrs["maxlength"] = str(self.max_chars)
-        self.fields["body"].validators.append(MaxLengthValidator(self.max_chars))
-        self.fields["body"].error_messages["max_length"] = _(
-            "Please keep your letter under %(limit_value)d characters (it has %(show_value)d)."
-        )
         self.campaigns = {c.pk: c for c in campaigns}
         if self.campaigns:
-            self.fields["campaign"].choices = [("", _("No campaign"))] + [
-                (c.pk, c.title) for c in campaigns
+            self.fields["campaign"].choices = [(NO_CAMPAIGN, _("No campaign"))] + [
+                (str(c.pk), c.title) for c in campaigns
             ]
         else:
             del self.fields["campaign"]
         if languages:
             self.fields["language"].initial = languages[0]
 
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if "\x00" in body:
-            raise forms.ValidationError(_("The text contains characters that cannot be printed."))
-        return body
-
     def clean_campaign(self):
-        pk = self.cleaned_data.get("campaign")
-        return self.campaigns.get(pk) if pk else None
+        value = self.cleaned_data.get("campaign")
+        if value == NO_CAMPAIGN:
+            return None
+        if not value:
+            return services.RUNNING_CAMPAIGN
+        return self.campaigns[int(value)]

@@ -112,6 +112,11 @@ class Letter(models.Model):
         help_text=_("Into a language the prison accepts; printed under the original."),
     )
     withdraw_token = models.CharField(max_length=64, unique=True, editable=False)
+    # The site's language when the letter was written: the writer's e-mails
+    # are in it (``language`` above is the letter's own language).
+    language_code = models.CharField(
+        _("writer's site language"), max_length=15, default="en", editable=False
+    )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -125,6 +130,8 @@ class Letter(models.Model):
     reject_reason = models.CharField(
         _("reason"), max_length=20, choices=RejectReason.choices, blank=True
     )
+    # What the moderator asked the writer to change; e-mailed to them.
+    changes_note = models.CharField(_("changes asked for"), max_length=300, blank=True)
     batch = models.ForeignKey(
         DeliveryBatch,
         on_delete=models.PROTECT,
@@ -136,6 +143,8 @@ class Letter(models.Model):
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     posted_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Cleared at each request for changes: every request is e-mailed once.
+    changes_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -197,7 +206,10 @@ TRANSITIONS: dict[str, set[str]] = {
         Letter.Status.REJECTED,
         Letter.Status.WITHDRAWN,
     },
+    # The writer changes the text (letters.services.letter_resubmit) and it
+    # is read again.
     Letter.Status.NEEDS_CHANGES: {
+        Letter.Status.SUBMITTED,
         Letter.Status.APPROVED,
         Letter.Status.REJECTED,
         Letter.Status.WITHDRAWN,
@@ -221,6 +233,22 @@ TRANSITIONS: dict[str, set[str]] = {
 class LetterLog(models.Model):
     """Who did what to a letter, and when: the moderators' audit trail."""
 
+    # Stored as codes, shown in the reader's language.
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        NEEDS_CHANGES = "needs_changes", _("Changes asked for")
+        RESUBMITTED = "resubmitted", _("Changed by the writer")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the writer")
+        NEEDS_TRANSLATION = "needs_translation", _("Marked as needing translation")
+        TRANSLATION_NOT_NEEDED = "translation_not_needed", _("Marked as needing no translation")
+        TRANSLATION_SAVED = "translation_saved", _("Translation saved")
+        PRINTED = "printed", _("Printed")
+        POSTED = "posted", _("Posted")
+        RETURNED = "returned", _("Returned")
+        REPLY_RECEIVED = "reply_received", _("Reply received")
+
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="log")
     at = models.DateTimeField(_("when"), auto_now_add=True)
     actor = models.ForeignKey(
@@ -231,9 +259,11 @@ class LetterLog(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
-    action = models.CharField(_("what"), max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices)
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Letter.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Letter.Status.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -242,4 +272,4 @@ class LetterLog(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"

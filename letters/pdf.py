@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fpdf import FPDF
 
 from letters.models import DeliveryBatch, Letter
@@ -53,7 +54,8 @@ def batch_pdf(*, batch: DeliveryBatch) -> bytes:
     _line(pdf, facility.address_original or facility.address, size=11, gap=6)
     _line(
         pdf,
-        _("%(count)d letters in this batch") % {"count": len(letters)},
+        ngettext("%(count)d letter in this batch", "%(count)d letters in this batch", len(letters))
+        % {"count": len(letters)},
         size=14,
         gap=4,
     )

@@ -6,25 +6,29 @@ Counting rules:
   "postcard" for postcards and birthday greetings) with the writer's country,
   the prisoner and the letter's campaign, in the approval's transaction.
   Rejecting or withdrawing it later withdraws the action.
-* A letter written without a campaign is counted in the prisoner's campaign
-  when exactly one published campaign for them is running that day; it is
-  stored on the letter at submission, so moderators see where it counts.
-  With none or several, the letter is in no campaign and yields no action
-  (the ledger counts campaigns); it still counts on the prisoner's profile.
+* A letter whose writer did not choose a campaign (RUNNING_CAMPAIGN) is
+  counted in the prisoner's campaign when exactly one published campaign for
+  them is running that day; it is stored on the letter at submission, so
+  moderators see where it counts. With none or several, or when the writer
+  chose "No campaign" (None), the letter is in no campaign and yields no
+  action (the ledger counts campaigns); it still counts on the profile.
 * The profile counters on Prisoner (letters_sent, letters_last_posted_on,
   letters_recent) are written here when a batch is posted.
 """
 
 import datetime as dt
+import enum
 import hashlib
 import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from typing import NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import services as ledger
@@ -33,6 +37,16 @@ from letters.models import TRANSITIONS, DeliveryBatch, Letter, LetterLog
 from prisoners.models import Facility, Imprisonment, Prisoner
 
 RECENT_DAYS = 30
+
+
+class CampaignChoice(enum.Enum):
+    RUNNING = "running"
+
+
+# "Not chosen", as opposed to None, "chosen: no campaign".
+RUNNING_CAMPAIGN = CampaignChoice.RUNNING
+# How far back letters_mail_overdue looks for e-mails that never went out.
+MAIL_SWEEP_WITHIN = dt.timedelta(days=3)
 
 
 class LetterError(Exception):
@@ -76,7 +90,9 @@ def body_fingerprint(body: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def _log(letter: Letter, *, actor, action: str, before: str = "", note: str = "") -> None:
+def _log(
+    letter: Letter, *, actor, action: LetterLog.Action, before: str = "", note: str = ""
+) -> None:
     LetterLog.objects.create(
         letter=letter,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -109,6 +125,16 @@ def _move(letter: Letter, to: str) -> str:
     return before
 
 
+def _site_language() -> str:
+    """The language the writer sees the site in (LocaleMiddleware activated it)."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def _action_kind(letter: Letter) -> str:
     return ActionKind.LETTER if letter.kind == Letter.Kind.LETTER else ActionKind.POSTCARD
 
@@ -125,13 +151,13 @@ def letter_submit(
     sender_name: str,
     sender_email: str,
     country: str,
-    campaign: Campaign | None = None,
+    campaign: Campaign | None | CampaignChoice = RUNNING_CAMPAIGN,
     send_confirmation: bool = True,
 ) -> Letter:
     if not prisoner_can_be_written_to(prisoner=prisoner):
         raise LetterError(_("Letters cannot be sent to this person."))
     facility = prisoner_current_facility(prisoner=prisoner)
-    if campaign is None:
+    if campaign is RUNNING_CAMPAIGN:
         running = campaigns_running_for(prisoner=prisoner)
         campaign = running[0] if len(running) == 1 else None
     fingerprint = body_fingerprint(body)
@@ -151,8 +177,9 @@ def letter_submit(
             needs_translation=bool(prisoner.letter_language_codes)
             and language not in prisoner.letter_language_codes,
             withdraw_token=secrets.token_urlsafe(32),
+            language_code=_site_language(),
         )
-        _log(letter, actor=None, action="submitted")
+        _log(letter, actor=None, action=LetterLog.Action.SUBMITTED)
         if send_confirmation and sender_email:
             from letters.tasks import letter_confirmation_send
 
@@ -182,7 +209,7 @@ def letter_withdraw(*, token: str) -> Letter:
         before = _move(letter, Letter.Status.WITHDRAWN)
         letter.save(update_fields=["status"])
         ledger.action_withdraw(source=letter)
-        _log(letter, actor=None, action="withdrawn", before=before)
+        _log(letter, actor=None, action=LetterLog.Action.WITHDRAWN, before=before)
     return letter
 
 
@@ -206,7 +233,7 @@ def letter_approve(*, letter: Letter, moderator) -> Letter:
                 prisoner=letter.prisoner,
                 occurred_at=letter.created_at,
             )
-        _log(letter, actor=moderator, action="approved", before=before)
+        _log(letter, actor=moderator, action=LetterLog.Action.APPROVED, before=before)
     return letter
 
 
@@ -224,30 +251,86 @@ def letter_reject(*, letter: Letter, moderator, reason: str, note: str = "") -> 
         _log(
             letter,
             actor=moderator,
-            action="rejected",
+            action=LetterLog.Action.REJECTED,
             before=before,
             note=f"{Letter.RejectReason(reason).label}{': ' + note if note else ''}",
         )
     return letter
 
 
-def letter_request_changes(*, letter: Letter, moderator, note: str = "") -> Letter:
+def letter_request_changes(
+    *, letter: Letter, moderator, note: str = "", notify: bool = True
+) -> Letter:
+    """Ask the writer to change the text: they get the note and a link to edit it."""
     with transaction.atomic():
         letter = _lock(letter)
         before = _move(letter, Letter.Status.NEEDS_CHANGES)
         letter.moderated_by = moderator
         letter.moderated_at = timezone.now()
-        letter.save(update_fields=["status", "moderated_by", "moderated_at"])
-        _log(letter, actor=moderator, action="needs changes", before=before, note=note)
+        letter.changes_note = note.strip()[:300]
+        letter.changes_notified_at = None
+        letter.save(
+            update_fields=[
+                "status",
+                "moderated_by",
+                "moderated_at",
+                "changes_note",
+                "changes_notified_at",
+            ]
+        )
+        _log(
+            letter, actor=moderator, action=LetterLog.Action.NEEDS_CHANGES, before=before, note=note
+        )
+        if notify and letter.sender_email:
+            from letters.tasks import letter_changes_requested_send
+
+            transaction.on_commit(
+                lambda: letter_changes_requested_send.delay(letter.pk), robust=True
+            )
     return letter
 
 
-def letter_mark_needs_translation(*, letter: Letter, moderator) -> Letter:
+def letter_resubmit(*, token: str, body: str) -> Letter:
+    """The writer sends the changed text; it goes back to the moderators."""
+    with transaction.atomic():
+        try:
+            letter = Letter.objects.select_for_update(of=("self",)).get(withdraw_token=token)
+        except Letter.DoesNotExist:
+            raise LetterError(_("This link does not match any letter.")) from None
+        if letter.status != Letter.Status.NEEDS_CHANGES:
+            raise LetterError(
+                _("This letter can be changed only while our volunteers ask for changes.")
+            )
+        before = _move(letter, Letter.Status.SUBMITTED)
+        letter.body = body
+        letter.body_fingerprint = body_fingerprint(body)
+        letter.is_duplicate = (
+            Letter.objects.filter(body_fingerprint=letter.body_fingerprint)
+            .exclude(pk=letter.pk)
+            .exists()
+        )
+        letter.save(update_fields=["status", "body", "body_fingerprint", "is_duplicate"])
+        _log(letter, actor=None, action=LetterLog.Action.RESUBMITTED, before=before)
+    return letter
+
+
+def letter_mark_needs_translation(*, letter: Letter, moderator, value: bool = True) -> Letter:
+    """Flag the letter as needing a translation (value=False clears the flag)."""
     with transaction.atomic():
         letter = _lock(letter)
-        letter.needs_translation = True
+        if letter.needs_translation == value:
+            return letter
+        letter.needs_translation = value
         letter.save(update_fields=["needs_translation"])
-        _log(letter, actor=moderator, action="needs translation")
+        _log(
+            letter,
+            actor=moderator,
+            action=(
+                LetterLog.Action.NEEDS_TRANSLATION
+                if value
+                else LetterLog.Action.TRANSLATION_NOT_NEEDED
+            ),
+        )
     return letter
 
 
@@ -258,7 +341,7 @@ def letter_translation_save(*, letter: Letter, moderator, translation: str) -> L
         if letter.translation:
             letter.needs_translation = False
         letter.save(update_fields=["translation", "needs_translation"])
-        _log(letter, actor=moderator, action="translation saved")
+        _log(letter, actor=moderator, action=LetterLog.Action.TRANSLATION_SAVED)
     return letter
 
 
@@ -270,7 +353,7 @@ def letter_mark_outcome(*, letter: Letter, moderator, status: str) -> Letter:
         letter = _lock(letter)
         before = _move(letter, status)
         letter.save(update_fields=["status"])
-        _log(letter, actor=moderator, action=Letter.Status(status).label.lower(), before=before)
+        _log(letter, actor=moderator, action=LetterLog.Action(status), before=before)
     return letter
 
 
@@ -323,7 +406,13 @@ def batch_create(*, facility: Facility, letters: Iterable[Letter], moderator) ->
             letter.batch = batch
             letter.is_held = False
             letter.save(update_fields=["status", "batch", "is_held"])
-            _log(letter, actor=moderator, action="printed", before=before, note=f"batch {batch.pk}")
+            _log(
+                letter,
+                actor=moderator,
+                action=LetterLog.Action.PRINTED,
+                before=before,
+                note=f"batch {batch.pk}",
+            )
     return batch
 
 
@@ -370,7 +459,13 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
             before = _move(letter, Letter.Status.POSTED)
             letter.posted_at = now
             letter.save(update_fields=["status", "posted_at"])
-            _log(letter, actor=moderator, action="posted", before=before, note=f"batch {batch.pk}")
+            _log(
+                letter,
+                actor=moderator,
+                action=LetterLog.Action.POSTED,
+                before=before,
+                note=f"batch {batch.pk}",
+            )
             per_prisoner[letter.prisoner_id] = per_prisoner.get(letter.prisoner_id, 0) + 1
         for prisoner_id, n in per_prisoner.items():
             Prisoner.objects.filter(pk=prisoner_id).update(
@@ -408,6 +503,57 @@ def prisoners_letters_recent_refresh(
         if recent != counts.get(pk, 0):
             changed += Prisoner.objects.filter(pk=pk).update(letters_recent=counts.get(pk, 0))
     return changed
+
+
+class OverdueMail(NamedTuple):
+    confirmations: list[int]
+    change_requests: list[int]
+    posted_batches: list[int]
+
+
+def letters_mail_overdue(
+    *, now: dt.datetime, after: dt.timedelta, within: dt.timedelta = MAIL_SWEEP_WITHIN
+) -> OverdueMail:
+    """E-mails to writers that should have gone out `after` ago and did not.
+
+    A send that raised gave its claim back and a task lost with the broker
+    never ran: both leave the "sent" field empty. Only the recent past
+    (`within`) is looked at, so an outage of days, or letters from before
+    these e-mails existed, do not bring a flood of stale mail.
+    """
+    due, oldest = now - after, now - within
+    letters = Letter.objects.exclude(sender_email="").order_by("pk")
+    return OverdueMail(
+        confirmations=list(
+            letters.filter(
+                confirmation_sent_at__isnull=True,
+                created_at__range=(oldest, due),
+                # Its withdraw link only means something until printing.
+                status__in=[
+                    Letter.Status.SUBMITTED,
+                    Letter.Status.NEEDS_CHANGES,
+                    Letter.Status.APPROVED,
+                ],
+            ).values_list("pk", flat=True)
+        ),
+        change_requests=list(
+            letters.filter(
+                changes_notified_at__isnull=True,
+                status=Letter.Status.NEEDS_CHANGES,
+                moderated_at__range=(oldest, due),
+            ).values_list("pk", flat=True)
+        ),
+        posted_batches=list(
+            letters.filter(
+                posted_notified_at__isnull=True,
+                status=Letter.Status.POSTED,
+                posted_at__range=(oldest, due),
+            )
+            .order_by("batch_id")
+            .values_list("batch_id", flat=True)
+            .distinct()
+        ),
+    )
 
 
 def letters_erase_emails(*, retention_days: int, now: dt.datetime | None = None) -> int:

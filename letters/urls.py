@@ -7,5 +7,8 @@ app_name = "letters"
 urlpatterns = [
     path("prisoners/<slug:slug>/write/", views.write, name="write"),
     path("prisoners/<slug:slug>/write/sent/", views.sent, name="sent"),
-    path("letters/withdraw/<str:token>/", views.withdraw, name="withdraw"),
+    # Tokens are token_urlsafe: a slug. <str:> let "%00" through to a query
+    # PostgreSQL refuses (NUL in a string literal): a 500.
+    path("letters/withdraw/<slug:token>/", views.withdraw, name="withdraw"),
+    path("letters/<slug:token>/edit/", views.edit, name="edit"),
 ]

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from config.antispam import rate_limited
 from letters import services
-from letters.forms import LetterForm
+from letters.forms import LetterBodyForm, LetterForm
 from letters.models import Letter
 from prisoners.models import Prisoner
 
@@ -39,8 +39,12 @@ def write(request, slug):
             initial["campaign"] = chosen.pk
         if request.GET.get("kind") in Letter.Kind.values:
             initial["kind"] = request.GET["kind"]
+    # An empty POST is a bound form too (with errors), not a fresh page.
     form = LetterForm(
-        request.POST or None, initial=initial, campaigns=campaigns, languages=languages
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        campaigns=campaigns,
+        languages=languages,
     )
     if request.method == "POST" and form.is_valid():
         if rate_limited(
@@ -57,7 +61,7 @@ def write(request, slug):
             data = form.cleaned_data
             services.letter_submit(
                 prisoner=prisoner,
-                campaign=data.get("campaign"),
+                campaign=data.get("campaign", services.RUNNING_CAMPAIGN),
                 kind=data["kind"],
                 body=data["body"],
                 language=data["language"],
@@ -101,3 +105,33 @@ def withdraw(request, token):
         except services.LetterError as e:
             error = str(e)
     return render(request, "letters/withdraw.html", {"letter": letter, "error": error})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request, token):
+    """The writer changes a letter a moderator sent back (link in their e-mail)."""
+    letter = Letter.objects.select_related("prisoner").filter(withdraw_token=token).first()
+    if letter is None:
+        raise Http404
+    form = None
+    if letter.status == Letter.Status.NEEDS_CHANGES:
+        form = LetterBodyForm(
+            request.POST if request.method == "POST" else None, initial={"body": letter.body}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.letter_resubmit(token=token, body=form.cleaned_data["body"])
+            except services.LetterError as e:
+                form.add_error(None, str(e))
+            else:
+                return redirect(reverse("letters:edit", kwargs={"token": token}) + "?sent=1")
+    return render(
+        request,
+        "letters/edit.html",
+        {
+            "letter": letter,
+            "form": form,
+            "sent": "sent" in request.GET and letter.status == Letter.Status.SUBMITTED,
+            "max_chars": settings.LETTERS_BODY_MAX_CHARS,
+        },
+    )

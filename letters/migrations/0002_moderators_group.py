@@ -36,7 +36,11 @@ def create_group(apps, schema_editor):
 
 
 def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name="Moderators").delete()
+    # The group is shared (events grants its own permissions in it) and has
+    # members: take back only what letters gave, and keep the group.
+    group = apps.get_model("auth", "Group").objects.filter(name="Moderators").first()
+    if group:
+        group.permissions.remove(*group.permissions.filter(content_type__app_label="letters"))
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,10 @@ from letters.models import Letter
 
 register = template.Library()
 
+# Letters whose translation is still useful: not printed yet, not dropped.
+# A letter sent back for changes still needs its translation when it returns.
+TRANSLATABLE = [Letter.Status.SUBMITTED, Letter.Status.NEEDS_CHANGES, Letter.Status.APPROVED]
+
 
 @register.inclusion_tag("letters/admin/_pending.html", takes_context=True)
 def letters_pending(context):
@@ -18,10 +22,10 @@ def letters_pending(context):
             "pk",
             filter=Q(
                 needs_translation=True,
-                status__in=[Letter.Status.SUBMITTED, Letter.Status.APPROVED],
+                status__in=TRANSLATABLE,
             ),
         ),
         approved=Count("pk", filter=Q(status=Letter.Status.APPROVED)),
         printed=Count("pk", filter=Q(status=Letter.Status.PRINTED)),
     )
-    return {"show": True, "counts": counts}
+    return {"show": True, "counts": counts, "translatable": ",".join(TRANSLATABLE)}

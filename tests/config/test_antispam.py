@@ -1,10 +1,14 @@
+import logging
 import time
 
 import pytest
+import redis.exceptions
 from django import forms
 from django.core import signing
+from django.core.cache.backends.redis import RedisCache
 from django.test import RequestFactory
 
+from config import antispam
 from config.antispam import SpamCheckedForm, client_key, rate_limited
 
 
@@ -69,3 +73,49 @@ def test_the_client_key_does_not_contain_the_address():
     key = client_key(request)
     assert "203.0.113.7" not in key and "203" not in key[:3]
     assert key == client_key(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
+
+
+class BrokenCache:
+    """A cache whose server has gone away."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def add(self, *args, **kwargs):
+        raise self.error
+
+    def incr(self, *args, **kwargs):
+        raise self.error
+
+    def set(self, *args, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "cache",
+    [
+        BrokenCache(redis.exceptions.ConnectionError("Error 111 connecting to redis:6379.")),
+        BrokenCache(redis.exceptions.TimeoutError("Timeout reading from socket")),
+        BrokenCache(ConnectionRefusedError(111, "Connection refused")),
+        # A real Redis client with nothing listening.
+        RedisCache("redis://127.0.0.1:1/0", {}),
+    ],
+)
+def test_rate_limit_lets_requests_through_with_a_warning_when_the_cache_is_down(
+    monkeypatch, caplog, cache
+):
+    monkeypatch.setattr(antispam, "cache", cache)
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.7")
+    with caplog.at_level(logging.WARNING, logger="config.antispam"):
+        assert [rate_limited(request, scope="t", limit=1, period=600) for _ in range(3)] == [
+            False,
+            False,
+            False,
+        ]
+    assert "Rate limit 't' not checked: the cache is unavailable." in caplog.messages
+
+
+def test_rate_limit_does_not_hide_programming_errors(monkeypatch):
+    monkeypatch.setattr(antispam, "cache", BrokenCache(TypeError("bad key")))
+    with pytest.raises(TypeError):
+        rate_limited(RequestFactory().post("/"), scope="t", limit=1, period=600)

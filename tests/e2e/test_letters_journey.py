@@ -12,6 +12,7 @@ from django.core import mail
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from letters import services
 from letters.models import Letter
 from tests import factories
 from tests.letters.conftest import moderators_group
@@ -117,3 +118,64 @@ def test_a_letter_goes_from_a_visitor_through_moderation_into_the_post(
     page.goto(live_server.url + campaign.get_absolute_url())
     expect(page.locator('[data-counter="total"]').first).to_have_text("1")
     shoot("8-campaign")
+
+
+def test_a_moderator_asks_for_changes_and_the_writer_sends_the_letter_again(
+    live_server, page, shoot, settings, third_party_requests
+):
+    settings.SITE_URL = live_server.url
+    prisoner = factories.make_prisoner(name="Ales Bialiatski", slug="ales-bialiatski")
+    moderator = factories.make_user(email="moderator@example.org", is_staff=True)
+    moderator.groups.add(moderators_group())
+    services.letter_submit(
+        prisoner=prisoner,
+        kind="letter",
+        body="Dear Ales, the verdict in your trial was a disgrace. Stay strong.",
+        language="en",
+        sender_name="Kasia",
+        sender_email="kasia@example.org",
+        country="PL",
+    )
+    mail.outbox.clear()
+
+    # The moderator sends it back with a note.
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Email").fill("moderator@example.org")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("link", name="To moderate").click()
+    page.locator("input[name=_selected_action]").first.check()
+    page.locator("select[name=action]").select_option("request_changes")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("What should the writer change?").fill(
+        "The censor takes out letters about the trial. Could you write about everyday life?"
+    )
+    shoot("1-note")
+    page.get_by_role("button", name="Ask for changes").click()
+    expect(page.get_by_text("1 writer asked for changes.")).to_be_visible()
+
+    # The writer follows the link in the e-mail.
+    [message] = mail.outbox
+    assert "Could you write about everyday life?" in message.body
+    [link] = [line for line in message.body.splitlines() if "/edit/" in line]
+    page.goto(link)
+    expect(page.get_by_text("Could you write about everyday life?")).to_be_visible()
+    letter_box = page.get_by_label("Your letter", exact=True)
+    expect(letter_box).to_have_value(
+        "Dear Ales, the verdict in your trial was a disgrace. Stay strong."
+    )
+    letter_box.fill("Dear Ales, the storks are back on the church roof in our village.")
+    shoot("2-editing")
+    page.get_by_role("button", name="Send the changed letter").click()
+    expect(page.get_by_text("Your changed letter is back with our volunteers")).to_be_visible()
+    shoot("3-sent-again")
+    letter = Letter.objects.get()
+    assert (letter.status, letter.body) == (
+        "submitted",
+        "Dear Ales, the storks are back on the church roof in our village.",
+    )
+
+    # Back in the moderators' queue.
+    page.goto(live_server.url + "/admin/")
+    expect(page.locator('[data-pending="submitted"]')).to_have_text("1")
+    assert third_party_requests == []

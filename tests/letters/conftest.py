@@ -39,7 +39,7 @@ def make_letter(prisoner, *, body=None, country="PL", campaign=None, email=None,
     with committed():
         return services.letter_submit(
             prisoner=prisoner,
-            campaign=campaign,
+            campaign=services.RUNNING_CAMPAIGN if campaign is None else campaign,
             kind=fields.pop("kind", Letter.Kind.LETTER),
             body=body or f"Greetings from far away, letter {factories._seq.__next__()}.",
             language=fields.pop("language", "be"),

@@ -1,7 +1,12 @@
+import html
+import importlib
 import io
+import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -9,11 +14,12 @@ from pypdf import PdfReader
 
 from campaigns.models import Action
 from letters import services
-from letters.models import DeliveryBatch, Letter
+from letters.models import DeliveryBatch, Letter, LetterLog
+from letters.pdf import batch_pdf
 from prisoners.models import Prisoner
 from tests import factories
 from tests.factories import committed
-from tests.letters.conftest import make_letter
+from tests.letters.conftest import make_letter, moderators_group
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +41,22 @@ def test_a_moderator_sees_pending_counts_on_the_admin_index(client, moderator, p
     body = client.get(reverse("admin:index")).text
     assert 'data-pending="submitted">2<' in body
     assert 'data-pending="approved">0<' in body
+
+
+def test_the_needs_translation_count_covers_letters_sent_back_and_links_to_them(
+    client, moderator, prisoner
+):
+    waiting, sent_back, approved, rejected = (make_letter(prisoner, language="de") for _ in "1234")
+    services.letter_request_changes(letter=sent_back, moderator=moderator, note="Shorter.")
+    services.letter_approve(letter=approved, moderator=moderator)
+    services.letter_reject(letter=rejected, moderator=moderator, reason="spam")
+    make_letter(prisoner, language="ru")  # a language the prison reads
+    client.force_login(moderator)
+    index = client.get(reverse("admin:index")).text
+    assert 'data-pending="needs_translation">3<' in index
+    link = re.search(r'href="([^"]*needs_translation__exact=1[^"]*)"', index).group(1)
+    listed = client.get(html.unescape(link)).context["cl"].result_list
+    assert {letter.pk for letter in listed} == {waiting.pk, sent_back.pk, approved.pk}
 
 
 def test_a_moderator_approves_in_bulk_and_the_campaign_grows(client, moderator, prisoner, campaign):
@@ -68,12 +90,39 @@ def test_rejecting_asks_for_a_reason_from_a_list_on_an_intermediate_page(
 def test_needs_changes_and_needs_translation_actions(client, moderator, prisoner):
     a, b = make_letter(prisoner), make_letter(prisoner)
     client.force_login(moderator)
-    act(client, "request_changes", [a])
+    act(client, "request_changes", [a], confirm="1", note="Please leave out the trial.")
     act(client, "mark_needs_translation", [b])
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.status == "needs_changes"
     assert b.needs_translation and b.status == "submitted"
+
+
+def test_asking_for_changes_takes_a_note_for_the_writer_on_an_intermediate_page(
+    client, moderator, prisoner
+):
+    letter = make_letter(prisoner, email="writer@example.org")
+    mail.outbox.clear()
+    client.force_login(moderator)
+    page = act(client, "request_changes", [letter])
+    assert "Ask the writer of this letter for changes?" in page.text
+    assert 'name="note"' in page.text
+    page = act(client, "request_changes", [letter], confirm="1", note="")
+    assert "This field is required." in page.text
+    assert Letter.objects.get().status == "submitted"
+    with committed():
+        response = act(
+            client, "request_changes", [letter], confirm="1", note="Please leave out the trial."
+        )
+    assert "1 writer asked for changes." in response.text
+    letter.refresh_from_db()
+    assert (letter.status, letter.changes_note) == ("needs_changes", "Please leave out the trial.")
+    [message] = mail.outbox
+    assert message.to == ["writer@example.org"]
+    assert "Please leave out the trial." in message.body
+    assert reverse("letters:edit", kwargs={"token": letter.withdraw_token}) in message.body
+    change_page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).text
+    assert "Please leave out the trial." in change_page
 
 
 def test_an_action_that_does_not_apply_says_so_per_letter(client, moderator, prisoner):
@@ -107,6 +156,76 @@ def test_the_letter_text_is_shown_escaped_and_the_translation_is_editable(
     assert letter.translation == "Привет"
     assert letter.status == "submitted"
     assert letter.log.last().actor == moderator
+
+
+def change(client, letter, **data):
+    return client.post(
+        reverse("admin:letters_letter_change", args=[letter.pk]),
+        {"log-TOTAL_FORMS": "0", "log-INITIAL_FORMS": "0", "translation": "", **data},
+    )
+
+
+def test_a_moderator_unticks_and_ticks_needs_translation_and_both_are_saved_and_logged(
+    client, moderator, prisoner
+):
+    letter = make_letter(prisoner, language="de")
+    assert letter.needs_translation
+    client.force_login(moderator)
+    assert change(client, letter, needs_translation="").status_code == 302
+    letter.refresh_from_db()
+    assert not letter.needs_translation
+    assert (letter.log.last().action, letter.log.last().actor) == (
+        "translation_not_needed",
+        moderator,
+    )
+    assert change(client, letter, needs_translation="on").status_code == 302
+    letter.refresh_from_db()
+    assert letter.needs_translation
+    assert letter.log.last().action == "needs_translation"
+    assert letter.log.count() == 3
+
+
+def test_the_audit_log_shows_what_happened_in_words_not_codes(client, moderator, prisoner):
+    letter = make_letter(prisoner)
+    services.letter_translation_save(letter=letter, moderator=moderator, translation="Привет")
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter.")
+    client.force_login(moderator)
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).text
+    log = page[page.index('id="log-group"') :]
+    for words in ("Translation saved", "Changes asked for", "Needs changes"):
+        assert words in log
+    for code in ("translation_saved", "needs_changes"):
+        assert f">{code}<" not in log
+    assert str(letter.log.last()).endswith("Changes asked for")
+
+
+def test_the_migration_turns_old_log_words_into_codes(prisoner):
+    migration = importlib.import_module("letters.migrations.0005_letterlog_action_codes")
+    letter = make_letter(prisoner)
+    for words in ("needs changes", "translation saved", "reply received"):
+        LetterLog.objects.create(letter=letter, action=words)
+    migration.words_to_codes(django_apps, None)
+    assert list(letter.log.values_list("action", flat=True)) == [
+        "submitted",
+        "needs_changes",
+        "translation_saved",
+        "reply_received",
+    ]
+
+
+def test_reversing_the_group_migration_takes_back_only_the_letters_permissions(moderator):
+    migration = importlib.import_module("letters.migrations.0002_moderators_group")
+    group = moderators_group()
+    # Another app's grant in the same group (events makes one).
+    group.permissions.add(Permission.objects.get(codename="view_event"))
+    apps_of_group = set(group.permissions.values_list("content_type__app_label", flat=True))
+    assert {"letters", "events", "prisoners"} <= apps_of_group
+    migration.remove_group(django_apps, None)
+    group.refresh_from_db()  # still there
+    assert list(group.user_set.all()) == [moderator]
+    assert set(group.permissions.values_list("content_type__app_label", flat=True)) == (
+        apps_of_group - {"letters"}
+    )
 
 
 def test_a_moderator_sees_the_writers_e_mail_and_can_search_it(client, moderator, prisoner):
@@ -195,6 +314,15 @@ def test_the_whole_delivery_makes_a_printable_pdf_and_e_mails_writers_once(
         response = act(client, "mark_posted", [batch], url="admin:letters_deliverybatch_changelist")
     assert "already marked posted" in response.text
     assert len(mail.outbox) == 2
+
+
+def test_the_cover_of_a_one_letter_batch_says_one_letter(prisoner, facility, moderator):
+    letter = make_letter(prisoner)
+    services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
+    cover = PdfReader(io.BytesIO(batch_pdf(batch=batch))).pages[0].extract_text()
+    assert "1 letter in this batch" in cover
+    assert "1 letters" not in cover
 
 
 def test_a_missing_font_is_a_clear_message_not_a_broken_pdf(

@@ -58,6 +58,7 @@ def test_it_takes_the_action_back_when_an_approved_letter_is_rejected(
 def test_it_takes_the_action_back_when_the_writer_withdraws(prisoner, campaign, moderator):
     letter = make_letter(prisoner, campaign=campaign)
     services.letter_approve(letter=letter, moderator=moderator)
+    assert Action.objects.count() == 1
     services.letter_withdraw(token=letter.withdraw_token)
     letter.refresh_from_db()
     assert letter.status == Letter.Status.WITHDRAWN
@@ -83,6 +84,22 @@ def test_it_refuses_transitions_the_state_machine_does_not_allow(prisoner, moder
 
 def test_it_uses_the_one_running_campaign_when_none_was_chosen(prisoner, campaign):
     assert make_letter(prisoner).campaign == campaign
+
+
+def test_it_respects_a_writers_choice_of_no_campaign(prisoner, campaign, moderator):
+    letter = services.letter_submit(
+        prisoner=prisoner,
+        campaign=None,
+        kind=Letter.Kind.LETTER,
+        body="Greetings from Riga, in no campaign at all.",
+        language="ru",
+        sender_name="Anna",
+        sender_email="",
+        country="LV",
+    )
+    assert letter.campaign is None
+    services.letter_approve(letter=letter, moderator=moderator)
+    assert Action.objects.count() == 0
 
 
 def test_it_counts_in_no_campaign_when_several_are_running(prisoner, campaign, moderator):

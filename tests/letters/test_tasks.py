@@ -2,12 +2,13 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from letters import services, tasks
 from letters.models import Letter
 from tests.factories import committed
-from tests.letters.conftest import make_letter
+from tests.letters.conftest import letter_data, make_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,9 @@ def test_the_periodic_tasks_are_scheduled_and_erase_old_e_mails(settings, posted
     assert {
         "letters.tasks.letters_erase_emails",
         "letters.tasks.letters_recent_refresh",
+        "letters.tasks.letters_mail_sweep",
     } <= schedule
+    assert settings.CELERY_BEAT_SCHEDULE["letters-mail-sweep"]["schedule"] == 600
     assert settings.LETTERS_EMAIL_RETENTION_DAYS == 90
     assert tasks.letters_erase_emails() == 0
     Letter.objects.update(posted_at=timezone.now() - dt.timedelta(days=91))
@@ -77,3 +80,139 @@ def test_the_recent_refresh_task_lets_old_letters_age_out(prisoner, posted_batch
         assert tasks.letters_recent_refresh() == 1
     prisoner.refresh_from_db()
     assert (prisoner.letters_recent, prisoner.letters_sent) == (0, 2)
+
+
+@pytest.fixture
+def languages_rendered_in(monkeypatch):
+    """The active language each e-mail template was rendered in."""
+    seen = []
+    render = tasks.render_to_string
+
+    def recording(template, context):
+        seen.append((template.split("/")[1], translation.get_language()))
+        return render(template, context)
+
+    monkeypatch.setattr(tasks, "render_to_string", recording)
+    return seen
+
+
+def test_the_confirmation_is_written_in_the_language_the_writer_used_the_site_in(
+    client, settings, prisoner, languages_rendered_in
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    assert (
+        client.post(reverse("letters:write", args=[prisoner.slug]), letter_data()).status_code
+        == 302
+    )
+    letter = Letter.objects.get()
+    assert letter.language_code == "ru"
+    # The worker runs in the default language; the e-mail switches to the writer's.
+    with translation.override("en"):
+        assert tasks.letter_confirmation_send(letter.pk) is True
+        assert translation.get_language() == "en"
+    assert languages_rendered_in == [("letter_received", "ru"), ("letter_received", "ru")]
+    assert mail.outbox[0].to == ["kasia@example.org"]
+
+
+def test_the_posting_notice_is_written_in_the_writers_language(posted_batch, languages_rendered_in):
+    Letter.objects.update(language_code="be")
+    with translation.override("en"):
+        assert tasks.batch_posted_notify(posted_batch.pk) == 2
+    assert {language for _, language in languages_rendered_in} == {"be"}
+
+
+def test_letters_written_outside_a_request_are_in_the_default_language(prisoner):
+    with translation.override("de"):  # not a language of the site
+        assert make_letter(prisoner).language_code == "en"
+    with translation.override("be"):
+        assert make_letter(prisoner).language_code == "be"
+
+
+def test_the_request_for_changes_is_e_mailed_once_and_not_after_the_letter_moved_on(
+    prisoner, moderator
+):
+    letter = make_letter(prisoner)
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
+    mail.outbox.clear()
+    assert tasks.letter_changes_requested_send(letter.pk) is True
+    assert tasks.letter_changes_requested_send(letter.pk) is False
+    assert len(mail.outbox) == 1
+    late = make_letter(prisoner)
+    services.letter_request_changes(letter=late, moderator=moderator, note="Shorter, please.")
+    services.letter_withdraw(token=late.withdraw_token)
+    mail.outbox.clear()
+    assert tasks.letter_changes_requested_send(late.pk) is False
+    assert mail.outbox == []
+
+
+def minutes_ago(minutes):
+    return timezone.now() - dt.timedelta(minutes=minutes)
+
+
+def broken_for(monkeypatch, *addresses):
+    send = tasks.send_mail
+
+    def sometimes_broken(subject, body, sender, to):
+        if not addresses or set(to) & set(addresses):
+            raise ConnectionError("smtp down")
+        return send(subject, body, sender, to)
+
+    monkeypatch.setattr(tasks, "send_mail", sometimes_broken)
+
+
+def test_a_confirmation_that_failed_is_sent_once_by_the_sweep(prisoner, monkeypatch):
+    broken_for(monkeypatch)
+    letter = make_letter(prisoner)  # the send on commit fails
+    monkeypatch.undo()
+    letter.refresh_from_db()
+    assert letter.confirmation_sent_at is None
+    assert mail.outbox == []
+    assert tasks.letters_mail_sweep() == 0  # not overdue yet: its task may still be queued
+    Letter.objects.update(created_at=minutes_ago(11))
+    assert tasks.letters_mail_sweep() == 1
+    assert tasks.letters_mail_sweep() == 0
+    [message] = mail.outbox
+    assert "has arrived" in message.subject
+
+
+def test_a_posting_notice_that_failed_is_sent_by_the_sweep_and_the_others_went_out(
+    posted_batch, monkeypatch
+):
+    broken_for(monkeypatch, "w0@example.org")
+    with pytest.raises(ConnectionError):
+        tasks.batch_posted_notify(posted_batch.pk)
+    monkeypatch.undo()
+    assert [m.to for m in mail.outbox] == [["w1@example.org"]]
+    Letter.objects.update(posted_at=minutes_ago(11))
+    assert tasks.letters_mail_sweep() == 1
+    assert tasks.letters_mail_sweep() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == ["w0@example.org", "w1@example.org"]
+
+
+def test_a_request_for_changes_that_failed_is_sent_once_by_the_sweep(
+    prisoner, moderator, monkeypatch
+):
+    letter = make_letter(prisoner)
+    mail.outbox.clear()
+    broken_for(monkeypatch)
+    with committed():
+        services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter.")
+    monkeypatch.undo()
+    Letter.objects.update(moderated_at=minutes_ago(11))
+    assert tasks.letters_mail_sweep() == 1
+    assert tasks.letters_mail_sweep() == 0
+    assert [m.subject for m in mail.outbox] == ["Please change your letter to Ales Bialiatski"]
+
+
+def test_the_sweep_leaves_old_mail_letters_without_an_address_and_decided_letters(
+    prisoner, moderator
+):
+    old, unaddressed, rejected = (
+        make_letter(prisoner, email=e) for e in ("a@x.org", "", "b@x.org")
+    )
+    services.letter_reject(letter=rejected, moderator=moderator, reason="spam")
+    Letter.objects.update(confirmation_sent_at=None, created_at=minutes_ago(11))
+    Letter.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=4))
+    mail.outbox.clear()
+    assert tasks.letters_mail_sweep() == 0
+    assert mail.outbox == []

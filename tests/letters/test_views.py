@@ -1,10 +1,13 @@
 import datetime as dt
+from urllib.parse import unquote
 
 import pytest
 from django.core import mail
-from django.urls import reverse
+from django.core.cache.backends.redis import RedisCache
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from config import antispam
 from letters import services
 from letters.models import Letter
 from prisoners.models import Prisoner
@@ -73,6 +76,24 @@ def test_the_campaign_in_the_address_is_preselected(client, prisoner, campaign):
     assert " selected>Birthday postcards" not in response.text
 
 
+def test_a_writer_who_chooses_no_campaign_is_not_counted_in_the_running_one(
+    client, prisoner, campaign
+):
+    page = client.get(write_url(prisoner)).text
+    assert '<option value="none">No campaign</option>' in page
+    assert f'<option value="{campaign.pk}" selected>' in page
+    assert client.post(write_url(prisoner), letter_data(campaign="none")).status_code == 302
+    assert client.post(write_url(prisoner), letter_data(campaign=campaign.pk)).status_code == 302
+    assert client.post(write_url(prisoner), letter_data(campaign="")).status_code == 302
+    assert list(Letter.objects.order_by("pk").values_list("campaign", flat=True)) == [
+        None,
+        campaign.pk,
+        campaign.pk,
+    ]
+    response = client.post(write_url(prisoner), letter_data(campaign="12345"))
+    assert "Select a valid choice" in response.context["form"].errors["campaign"][0]
+
+
 def test_a_prisoner_who_cannot_receive_letters_now_has_them_held(client, prisoner):
     Prisoner.objects.filter(pk=prisoner.pk).update(accepts_letters=False)
     assert "Letters do not reach this person" in client.get(write_url(prisoner)).text
@@ -115,6 +136,7 @@ def test_it_refuses_other_methods(client, prisoner):
         ("country", "", "This field is required."),
         ("country", "XX", "Select a valid choice"),
         ("sender_email", "not-an-email", "Enter a valid email address."),
+        ("sender_email", "k" * 60 + "@" + ".".join(["b" * 60] * 4) + ".org", "at most 254"),
         ("language", "klingon", "Select a valid choice"),
         ("kind", "telegram", "Select a valid choice"),
         ("consent", "", "Please tick this box"),
@@ -128,6 +150,35 @@ def test_bad_input_gets_a_clear_message_next_to_the_field_and_keeps_the_text(
     assert response.status_code == 200
     assert message in response.context["form"].errors[field][0]
     assert "the lime trees on our street" in response.text or field == "body"
+    assert Letter.objects.count() == 0
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f"])
+def test_control_characters_in_the_text_or_signature_get_a_clear_message(client, prisoner, char):
+    for field, value in (
+        ("body", f"Dear Ales,{char} greetings from Gdańsk and warm wishes."),
+        ("sender_name", f"Ka{char}sia"),
+    ):
+        response = client.post(write_url(prisoner), letter_data(**{field: value}))
+        assert response.status_code == 200
+        assert "invisible control characters" in response.context["form"].errors[field][0]
+    assert Letter.objects.count() == 0
+
+
+def test_tabs_and_line_breaks_are_welcome_in_the_text(client, prisoner):
+    body = "Dear Ales,\r\n\r\n\tgreetings from Gdańsk.\nWarm wishes."
+    assert client.post(write_url(prisoner), letter_data(body=body)).status_code == 302
+    assert Letter.objects.get().body == body
+
+
+def test_an_empty_post_shows_which_fields_are_required(client, prisoner):
+    response = client.post(write_url(prisoner), {})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    for field in ("kind", "language", "body", "sender_name", "country", "sender_email"):
+        assert errors[field] == ["This field is required."], field
+    assert "Please tick this box" in errors["consent"][0]
+    assert response.text.count('class="field has-error"') == 7
     assert Letter.objects.count() == 0
 
 
@@ -168,6 +219,13 @@ def test_the_rate_limit_refuses_a_sixth_letter_in_an_hour_and_keeps_it(client, p
     assert Letter.objects.count() == 5
 
 
+def test_a_letter_is_accepted_while_the_rate_limit_cache_is_down(client, monkeypatch, prisoner):
+    monkeypatch.setattr(antispam, "cache", RedisCache("redis://127.0.0.1:1/0", {}))
+    response = client.post(write_url(prisoner), letter_data())
+    assert response.status_code == 302
+    assert Letter.objects.get().sender_name == "Kasia"
+
+
 def test_repeated_text_is_accepted_and_flagged_for_moderators(client, prisoner):
     for _ in range(2):
         assert client.post(write_url(prisoner), letter_data()).status_code == 302
@@ -186,6 +244,18 @@ def test_the_writer_withdraws_a_letter_by_the_link(client, prisoner):
     letter.refresh_from_db()
     assert letter.status == Letter.Status.WITHDRAWN
     assert client.get("/letters/withdraw/not-a-token/").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "a%20b", "%E2%80%8B"])
+def test_it_does_not_find_a_withdraw_link_with_characters_outside_a_token(client, prisoner, token):
+    letter = make_letter(prisoner)
+    url = f"/letters/withdraw/{token}/"
+    with pytest.raises(Resolver404):
+        resolve(unquote(url))
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.SUBMITTED
 
 
 def test_a_printed_letter_cannot_be_withdrawn_by_the_link(client, prisoner, facility, moderator):
@@ -217,6 +287,12 @@ def test_the_writers_e_mail_never_appears_in_a_public_page(
         write_url(prisoner),
         reverse("letters:sent", kwargs={"slug": prisoner.slug}),
         reverse("letters:withdraw", kwargs={"token": letter.withdraw_token}),
+        reverse("letters:edit", kwargs={"token": letter.withdraw_token}),
+        reverse("campaigns_api:tally", kwargs={"slug": campaign.slug}),
+        reverse("map"),
+        reverse("events:feed_ics"),
+        reverse("events:feed_rss"),
+        reverse("events:geojson"),
     ]
     for url in pages:
         response = client.get(url)
@@ -264,3 +340,119 @@ def test_the_write_page_query_count_is_constant(
     # prisoner, current facility, running campaigns
     with django_assert_num_queries(3):
         assert client.get(write_url(prisoner)).status_code == 200
+
+
+def edit_url(letter):
+    return reverse("letters:edit", kwargs={"token": letter.withdraw_token})
+
+
+def test_the_writer_changes_a_letter_a_moderator_sent_back_and_it_is_read_again(
+    client, prisoner, campaign, moderator
+):
+    letter = make_letter(prisoner, campaign=campaign, body="Stay strong. The trial was a farce.")
+    mail.outbox.clear()
+    with committed():
+        services.letter_request_changes(
+            letter=letter, moderator=moderator, note="The censor would take out the trial."
+        )
+    [message] = mail.outbox
+    assert message.subject == "Please change your letter to Ales Bialiatski"
+    assert "The censor would take out the trial." in message.body
+    assert edit_url(letter) in message.body
+
+    page = client.get(edit_url(letter)).text
+    assert "The censor would take out the trial." in page
+    assert "Stay strong. The trial was a farce.</textarea>" in page
+    response = client.post(edit_url(letter), {"body": "Hi"})
+    assert "at least a few words" in response.context["form"].errors["body"][0]
+    response = client.post(edit_url(letter), {"body": "Stay strong.\x1b[2J Warm wishes to you."})
+    assert "invisible control characters" in response.context["form"].errors["body"][0]
+    response = client.post(edit_url(letter), {"body": "x" * 3001})
+    assert "under 3000 characters" in response.context["form"].errors["body"][0]
+    assert Letter.objects.get().status == Letter.Status.NEEDS_CHANGES
+
+    new_text = "Stay strong. The lime trees are in bloom and we think of you."
+    response = client.post(edit_url(letter), {"body": f"  {new_text}\n"})
+    assert response.status_code == 302
+    assert (
+        "Your changed letter is back with our volunteers" in client.get(response["Location"]).text
+    )
+    letter.refresh_from_db()
+    assert (letter.status, letter.body) == (Letter.Status.SUBMITTED, new_text)
+    assert letter.body_fingerprint == services.body_fingerprint(new_text)
+    assert [e.action for e in letter.log.all()] == ["submitted", "needs_changes", "resubmitted"]
+    assert (letter.log.last().from_status, letter.log.last().to_status) == (
+        "needs_changes",
+        "submitted",
+    )
+
+    # Read again, it is approved and counted like any other letter.
+    page = client.get(edit_url(letter)).text
+    assert "It can be changed only when they ask you to." in page
+    assert "<textarea" not in page
+    services.letter_approve(letter=letter, moderator=moderator)
+    assert campaign.actions.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_second_request_for_changes_is_e_mailed_again(client, prisoner, moderator):
+    letter = make_letter(prisoner)
+    mail.outbox.clear()
+    for note in ("First note.", "Second note."):
+        with committed():
+            services.letter_request_changes(letter=letter, moderator=moderator, note=note)
+        client.post(edit_url(letter), {"body": f"A new text after the {note.lower()}"})
+    assert [note in m.body for m in mail.outbox for note in ("First", "Second")] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert Letter.objects.get().status == Letter.Status.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("submitted", "It can be changed only when they ask you to."),
+        ("approved", "can no longer be changed"),
+        ("rejected", "can no longer be changed"),
+        ("withdrawn", "You withdrew this letter"),
+    ],
+)
+def test_a_letter_nobody_asked_to_change_cannot_be_changed_by_the_link(
+    client, prisoner, moderator, status, message
+):
+    letter = make_letter(prisoner)
+    if status == "approved":
+        services.letter_approve(letter=letter, moderator=moderator)
+    if status == "rejected":
+        services.letter_reject(letter=letter, moderator=moderator, reason="spam")
+    if status == "withdrawn":
+        services.letter_withdraw(token=letter.withdraw_token)
+    for response in (
+        client.get(edit_url(letter)),
+        client.post(edit_url(letter), {"body": "A text nobody asked me to write, sent anyway."}),
+    ):
+        assert response.status_code == 200
+        assert message in response.text
+        assert "<textarea" not in response.text
+    letter.refresh_from_db()
+    assert letter.status == status
+    assert "sent anyway" not in letter.body
+
+
+def test_the_edit_link_refuses_unknown_tokens_and_other_methods(client, prisoner, moderator):
+    letter = make_letter(prisoner)
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
+    assert client.get("/letters/not-a-token/edit/").status_code == 404
+    assert client.post("/letters/%00/edit/", {"body": "x" * 30}).status_code == 404
+    assert client.put(edit_url(letter)).status_code == 405
+
+
+def test_the_withdraw_page_offers_to_change_a_letter_sent_back(client, prisoner, moderator):
+    letter = make_letter(prisoner)
+    url = reverse("letters:withdraw", kwargs={"token": letter.withdraw_token})
+    assert edit_url(letter) not in client.get(url).text
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
+    assert edit_url(letter) in client.get(url).text

@@ -1,8 +1,11 @@
 """Through a real Celery worker on Redis (CI's PostgreSQL run)."""
 
-import pytest
+import datetime as dt
 
-from letters import services
+import pytest
+from django.utils import timezone
+
+from letters import services, tasks
 from letters.models import Letter
 from tests import factories
 from tests.campaigns.test_worker import wait_for
@@ -36,3 +39,28 @@ def test_the_worker_confirms_counts_and_tells_writers_a_batch_was_posted(real_wo
     assert wait_for(lambda: type(campaign).objects.get(pk=campaign.pk).actions_total == 3), (
         "the campaign total did not reach 3"
     )
+
+
+def test_the_worker_e_mails_a_request_for_changes_once(real_worker):
+    prisoner = factories.make_prisoner(facility=factories.make_facility())
+    moderator = factories.make_user(is_staff=True)
+    letter = services.letter_submit(
+        prisoner=prisoner,
+        kind="letter",
+        body="Warm greetings from Vilnius, and about the trial too.",
+        language="ru",
+        sender_name="Hanna",
+        sender_email="hanna@example.org",
+        country="LT",
+    )
+    services.letter_request_changes(letter=letter, moderator=moderator, note="Leave out the trial.")
+    assert wait_for(
+        lambda: Letter.objects.filter(
+            pk=letter.pk, confirmation_sent_at__isnull=False, changes_notified_at__isnull=False
+        ).exists()
+    ), "the worker did not send the confirmation and the request for changes"
+    Letter.objects.filter(pk=letter.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=11),
+        moderated_at=timezone.now() - dt.timedelta(minutes=11),
+    )
+    assert tasks.letters_mail_sweep() == 0  # nothing overdue: both went out
