@@ -2,13 +2,20 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from campaigns.models import Campaign
 from config.antispam import SpamCheckedForm
 from events import geo, photos
-from events.models import COMMON_TIMEZONES, Event, EventReport
+from events.models import (
+    COMMON_TIMEZONES,
+    EVENT_YEARS,
+    Event,
+    EventReport,
+    validate_event_year,
+)
 from events.selectors import EventFilters
 from events.services import MAX_PHOTOS
 from prisoners.models import Prisoner
@@ -54,7 +61,15 @@ class PhotosField(forms.FileField):
 
 
 def _local_input():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    first, last = EVENT_YEARS
+    return forms.DateTimeInput(
+        attrs={
+            "type": "datetime-local",
+            "min": f"{first}-01-01T00:00",
+            "max": f"{last}-12-31T23:59",
+        },
+        format="%Y-%m-%dT%H:%M",
+    )
 
 
 class PhotoFieldsMixin(forms.Form):
@@ -129,12 +144,34 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
                 value = getattr(instance, name)
                 self.initial[name] = value.astimezone(zone).replace(tzinfo=None)
 
-    def _in_zone(self, value: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
-        # The browser sends a wall-clock time; Django read it as UTC. Read it
-        # again as the time on the clocks where the event happens.
+    def _in_zone(self, name: str, zone: ZoneInfo) -> dt.datetime | None:
+        """The field's wall-clock time read in the event's zone, or None with an error."""
+        value = self.cleaned_data.get(name)
         if value is None:
             return None
-        return value.astimezone(dt.UTC).replace(tzinfo=None).replace(tzinfo=zone)
+        # The browser sends a wall-clock time; Django read it as UTC. Read it
+        # again as the time on the clocks where the event happens. The year is
+        # checked first: converting year 9999 or year 1 overflows.
+        wall = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            validate_event_year(wall)
+        except ValidationError as error:
+            self.add_error(name, error)
+            return None
+        local = wall.replace(tzinfo=zone)
+        # A time inside the spring-forward gap does not exist there; zoneinfo
+        # would quietly move it by the size of the gap. Say so instead.
+        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            self.add_error(
+                name,
+                _(
+                    "%(time)s does not exist in %(zone)s: the clocks go forward that "
+                    "night. Choose a time before or after the change."
+                )
+                % {"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone.key},
+            )
+            return None
+        return local
 
     def clean(self):
         cleaned = super().clean()
@@ -143,8 +180,8 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
         except ZoneInfoNotFoundError:
             self.add_error("timezone_name", _("Unknown time zone."))
             return cleaned
-        starts = self._in_zone(cleaned.get("starts_at"), zone)
-        ends = self._in_zone(cleaned.get("ends_at"), zone)
+        starts = self._in_zone("starts_at", zone)
+        ends = self._in_zone("ends_at", zone)
         if starts:
             cleaned["starts_at"] = self.instance.starts_at = starts
         if ends:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -50,6 +51,21 @@ COMMON_TIMEZONES = [
     "Australia/Sydney",
 ]
 
+# Events happen in this window. Far outside it a time zone's offset can push
+# a date past year 9999 or before year 1 (OverflowError), and no solidarity
+# event is logged for 1066 or 3000.
+EVENT_YEARS = (2000, 2100)
+
+
+def validate_event_year(value):
+    first, last = EVENT_YEARS
+    if value is not None and not first <= value.year <= last:
+        raise ValidationError(
+            _("Choose a date between %(first)d and %(last)d."),
+            code="year_out_of_range",
+            params={"first": first, "last": last},
+        )
+
 
 class Event(models.Model):
     class Kind(models.TextChoices):
@@ -71,8 +87,8 @@ class Event(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_event_year])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_event_year])
     timezone_name = models.CharField(_("time zone"), max_length=64, default="UTC")
     city = models.CharField(_("city"), max_length=100)
     country = CountryField(_("country"))
