@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events import services
+from events.forms import EventAdminForm
 from events.models import Event, EventPhoto, EventReport
 
 
@@ -32,6 +33,7 @@ class EventReportInline(admin.StackedInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    form = EventAdminForm
     list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
     # Only the countries that have events, not all 250.
     list_filter = [

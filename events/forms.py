@@ -14,6 +14,7 @@ from events.models import (
     EVENT_YEARS,
     Event,
     EventReport,
+    timezone_is_known,
     validate_event_year,
 )
 from events.selectors import EventFilters
@@ -89,12 +90,42 @@ class PhotoFieldsMixin(forms.Form):
         return [(p, caption, credit) for p in self.cleaned_data.get("photos") or []]
 
 
-class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
+def timezone_choices(current: str = "") -> list[tuple[str, str]]:
+    """The short list, plus an event's own zone when a moderator chose another."""
+    names = list(COMMON_TIMEZONES)
+    if current and current not in names and timezone_is_known(current):
+        names.append(current)
+    return [(z, z.replace("_", " ")) for z in names]
+
+
+class TimezoneSelectMixin(forms.ModelForm):
+    """One select of time zones for the activist's form and the admin."""
+
     timezone_name = forms.ChoiceField(
         label=_("Time zone"),
-        choices=[(z, z.replace("_", " ")) for z in COMMON_TIMEZONES],
+        choices=timezone_choices,
         help_text=_("Start and end are in this time zone."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone_name"].choices = timezone_choices(self.instance.timezone_name)
+
+
+class EventAdminForm(TimezoneSelectMixin):
+    class Meta:
+        model = Event
+        # The admin passes the fields of its fieldsets; these are a floor.
+        fields = ["timezone_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone_name"].help_text = _(
+            "Here start and end are in UTC; public pages show them in this time zone."
+        )
+
+
+class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
     photos = PhotosField(
         label=_("Photos"),
         help_text=_("Up to 10 JPEG, PNG or WebP photos, 10 MB each. Location data is removed."),

@@ -1,3 +1,6 @@
+import zoneinfo
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,8 +12,8 @@ from django_countries.fields import CountryField
 from campaigns.models import Campaign
 from prisoners.models import Prisoner
 
-# Time zones offered in the form: where the diaspora holds events. Any IANA
-# name is accepted by the model; the form keeps the choice short.
+# Time zones offered in the forms: where the diaspora holds events. Any IANA
+# name is accepted by the model; the forms keep the choice short.
 COMMON_TIMEZONES = [
     "UTC",
     "Europe/Minsk",
@@ -51,6 +54,34 @@ COMMON_TIMEZONES = [
     "Australia/Sydney",
 ]
 
+
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    # The IANA names of the tzdata in use: not a directory or a data file of
+    # the zoneinfo folder, nor the machine's own "localtime" link, which means
+    # something else on every server.
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "posixrules"})
+
+
+def timezone_is_known(name: str) -> bool:
+    if name not in _known_timezones():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def validate_timezone_name(value: str) -> None:
+    if not timezone_is_known(value):
+        raise ValidationError(
+            _("“%(value)s” is not a time zone; choose one such as Europe/Vilnius."),
+            code="unknown_timezone",
+            params={"value": value},
+        )
+
+
 # Events happen in this window. Far outside it a time zone's offset can push
 # a date past year 9999 or before year 1 (OverflowError), and no solidarity
 # event is logged for 1066 or 3000.
@@ -89,7 +120,9 @@ class Event(models.Model):
     description = models.TextField(_("description"), blank=True)
     starts_at = models.DateTimeField(_("starts"), validators=[validate_event_year])
     ends_at = models.DateTimeField(_("ends"), validators=[validate_event_year])
-    timezone_name = models.CharField(_("time zone"), max_length=64, default="UTC")
+    timezone_name = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone_name]
+    )
     city = models.CharField(_("city"), max_length=100)
     country = CountryField(_("country"))
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5)
