@@ -1,7 +1,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from events.models import Event, EventPhoto, EventReport
@@ -44,13 +44,21 @@ def event_list_published(*, filters: EventFilters = EventFilters()) -> QuerySet[
     return qs
 
 
+def photos_public() -> QuerySet[EventPhoto]:
+    """Announcement photos, and report photos only while their report is shown.
+
+    A moderator hides a report to take its figures and photos off the site;
+    the photos came with the report, so they go with it.
+    """
+    return EventPhoto.objects.filter(
+        Q(stage=EventPhoto.Stage.ANNOUNCEMENT)
+        | Q(stage=EventPhoto.Stage.REPORT, event__report__is_published=True)
+    ).order_by("order", "id")
+
+
 def with_cover(qs: QuerySet[Event]) -> QuerySet[Event]:
-    """Prefetch each event's photos (one query for the page) for thumbnails."""
-    return qs.prefetch_related(
-        Prefetch(
-            "photos", queryset=EventPhoto.objects.order_by("order", "id"), to_attr="photo_list"
-        )
-    )
+    """Prefetch each event's public photos (one query for the page) for thumbnails."""
+    return qs.prefetch_related(Prefetch("photos", queryset=photos_public(), to_attr="photo_list"))
 
 
 def event_get_public(*, pk: int) -> Event:
@@ -59,7 +67,7 @@ def event_get_public(*, pk: int) -> Event:
         .select_related("campaign")
         .prefetch_related(
             Prefetch("prisoners", queryset=Prisoner.objects.filter(is_published=True)),
-            Prefetch("photos", queryset=EventPhoto.objects.order_by("order", "id")),
+            Prefetch("photos", queryset=photos_public()),
             Prefetch("report", queryset=EventReport.objects.filter(is_published=True)),
         )
         .get(pk=pk)
