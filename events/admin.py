@@ -82,6 +82,18 @@ class EventAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context=extra_context)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not EventPhoto:
+            return super().save_formset(request, form, formset, change)
+        # A photo removed here goes through the service, which deletes its files.
+        photos = formset.save(commit=False)
+        for photo in formset.deleted_objects:
+            services.event_photo_delete(photo=photo)
+        for photo in photos:
+            photo.save()
+        formset.save_m2m()
+        return None
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # A moderator's correction of the place, campaign or report figures

@@ -57,6 +57,23 @@ def _photos_store(
     return stored
 
 
+def event_photo_delete(*, photo: EventPhoto) -> None:
+    """Take a photo down: the row now, its files once that is committed.
+
+    Deleting the row alone would leave the picture at its old address under
+    MEDIA_URL, which is not "removed" for the person in it.
+    """
+    files = [(f.storage, f.name) for f in (photo.image, photo.thumbnail) if f.name]
+    with transaction.atomic():
+        photo.delete()
+
+        def remove_files():
+            for storage, name in files:
+                storage.delete(name)
+
+        transaction.on_commit(remove_files, robust=True)
+
+
 def event_submit(
     *,
     event: Event,

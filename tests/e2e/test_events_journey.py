@@ -20,8 +20,9 @@ def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     live_server, page, shoot, third_party_requests
 ):
     # Transactional tests run after a flush that may have emptied the group
-    # the migration made: make it again the migration's way.
-    importlib.import_module("events.migrations.0002_moderators_group").grant(apps, None)
+    # the migrations made: make it again the migrations' way.
+    for migration in ("0002_moderators_group", "0006_moderators_delete_photos"):
+        importlib.import_module(f"events.migrations.{migration}").grant(apps, None)
     moderator = factories.make_user(
         email="moderator@example.org", password="moderator passphrase 1", is_staff=True
     )

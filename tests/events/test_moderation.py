@@ -1,7 +1,10 @@
 import pytest
 
+from events import services
 from events.models import EventPhoto, EventReport
-from tests.events.conftest import make_event
+from events.photos import photo_clean
+from tests.events.conftest import admin_post_data, jpeg_with_metadata, make_event, upload
+from tests.factories import committed
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +34,27 @@ def test_it_hides_report_photos_with_a_hidden_report(client, organiser):
     detail = client.get(f"/events/{event.pk}/").content.decode()
     listing = client.get("/events/").content.decode()
     assert "thumbs/from-report.jpg" in detail and "thumbs/from-report.jpg" in listing
+
+
+def test_it_lets_a_moderator_take_a_bad_photo_down(client, organiser, moderator):
+    event = make_event(organiser, status="published")
+    services._photos_store(
+        event=event,
+        photos=[(photo_clean(upload(jpeg_with_metadata())), "Faces", "")] * 2,
+        stage=EventPhoto.Stage.ANNOUNCEMENT,
+    )
+    bad, kept = event.photos.order_by("pk")
+    storage = bad.image.storage
+    assert storage.exists(bad.image.name) and storage.exists(bad.thumbnail.name)
+    client.force_login(moderator)
+    url = f"/admin/events/event/{event.pk}/change/"
+    form = client.get(url)
+    assert 'name="photos-0-DELETE"' in form.content.decode()
+    with committed():
+        response = client.post(url, {**admin_post_data(form), "photos-0-DELETE": "on"})
+    assert response.status_code == 302
+    assert list(event.photos.all()) == [kept]
+    assert not storage.exists(bad.image.name)
+    assert not storage.exists(bad.thumbnail.name)
+    assert storage.exists(kept.image.name)
+    assert bad.thumbnail.name not in client.get(f"/events/{event.pk}/").content.decode()

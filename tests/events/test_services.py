@@ -135,6 +135,7 @@ def test_it_grants_moderators_event_moderation_only(db):
         ("events", "view_event"),
         ("events", "change_event"),
         ("events", "view_eventphoto"),
+        ("events", "delete_eventphoto"),  # to take a bad photo down
         ("events", "view_eventreport"),
         ("events", "change_eventreport"),
     }

@@ -1,7 +1,6 @@
 import importlib
 
 import pytest
-from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -9,7 +8,7 @@ from django.test import RequestFactory
 
 from events.forms import EventForm
 from events.models import Event
-from tests.events.conftest import make_event
+from tests.events.conftest import admin_post_data, make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -59,31 +58,10 @@ def test_it_repairs_unknown_zones_already_stored(client, organiser):
     assert client.get(f"/events/{broken.pk}/").status_code == 200
 
 
-def _admin_post_data(response) -> dict:
-    """The change form as the browser would send it back, unchanged."""
-    data = {}
-    form = response.context["adminform"].form
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if value is None:
-            continue
-        if isinstance(value, list):
-            data[name] = value
-        elif isinstance(field, forms.SplitDateTimeField):
-            data[f"{name}_0"], data[f"{name}_1"] = field.widget.decompress(value)
-        else:
-            data[name] = value
-    for formset in response.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for name in management.fields:
-            data[f"{management.prefix}-{name}"] = management[name].value()
-    return data
-
-
 def test_it_refuses_an_unknown_zone_in_the_admin_next_to_the_field(client, moderator, organiser):
     event = make_event(organiser)
     client.force_login(moderator)
-    data = _admin_post_data(client.get(CHANGE.format(event.pk)))
+    data = admin_post_data(client.get(CHANGE.format(event.pk)))
     refused = client.post(CHANGE.format(event.pk), {**data, "timezone_name": "Mars/Olympus"})
     assert refused.status_code == 200
     assert "timezone_name" in refused.context["adminform"].form.errors
