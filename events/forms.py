@@ -12,6 +12,7 @@ from events import geo, photos
 from events.models import (
     COMMON_TIMEZONES,
     EVENT_YEARS,
+    MAX_REPORT_COUNT,
     Event,
     EventReport,
     timezone_is_known,
@@ -263,7 +264,11 @@ class ReportForm(PhotoFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["photos"].max_count = photo_room
         for name in ("participants", "letters_written", "signatures", "other_actions"):
-            self.fields[name].widget.attrs["min"] = 0
+            field = self.fields[name]
+            field.widget.attrs.update({"min": 0, "max": MAX_REPORT_COUNT})
+            # On the form field as well, so the refusal sits next to the figure
+            # before the model is even built.
+            field.validators.extend(self._meta.model._meta.get_field(name).validators)
 
     def clean(self):
         cleaned = super().clean()

@@ -3,6 +3,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -239,12 +240,30 @@ class EventPhoto(models.Model):
         return self.caption or f"{self.event_id}/{self.pk}"
 
 
+# No single event gathers more; a larger figure is a typo or an attempt to
+# inflate the campaign's tallies.
+MAX_REPORT_COUNT = 10_000_000
+
+_count_plausible = MaxValueValidator(
+    MAX_REPORT_COUNT,
+    message=_("That is more than 10,000,000 for one event; please check the figure."),
+)
+
+
 class EventReport(models.Model):
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="report")
-    participants = models.PositiveIntegerField(_("participants"), default=0)
-    letters_written = models.PositiveIntegerField(_("letters and postcards written"), default=0)
-    signatures = models.PositiveIntegerField(_("signatures collected"), default=0)
-    other_actions = models.PositiveIntegerField(_("other actions"), default=0)
+    participants = models.PositiveIntegerField(
+        _("participants"), default=0, validators=[_count_plausible]
+    )
+    letters_written = models.PositiveIntegerField(
+        _("letters and postcards written"), default=0, validators=[_count_plausible]
+    )
+    signatures = models.PositiveIntegerField(
+        _("signatures collected"), default=0, validators=[_count_plausible]
+    )
+    other_actions = models.PositiveIntegerField(
+        _("other actions"), default=0, validators=[_count_plausible]
+    )
     other_actions_description = models.CharField(
         _("what the other actions were"), max_length=300, blank=True
     )
@@ -264,7 +283,10 @@ class EventReport(models.Model):
                 name="event_report_counts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(participants__lte=10_000_000) & Q(letters_written__lte=10_000_000),
+                condition=Q(participants__lte=MAX_REPORT_COUNT)
+                & Q(letters_written__lte=MAX_REPORT_COUNT)
+                & Q(signatures__lte=MAX_REPORT_COUNT)
+                & Q(other_actions__lte=MAX_REPORT_COUNT),
                 name="event_report_counts_plausible",
             ),
         ]

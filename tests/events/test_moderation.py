@@ -1,4 +1,5 @@
 import pytest
+from django.db import IntegrityError, transaction
 
 from events import services
 from events.models import EventPhoto, EventReport
@@ -58,3 +59,30 @@ def test_it_lets_a_moderator_take_a_bad_photo_down(client, organiser, moderator)
     assert not storage.exists(bad.thumbnail.name)
     assert storage.exists(kept.image.name)
     assert bad.thumbnail.name not in client.get(f"/events/{event.pk}/").content.decode()
+
+
+COUNTS = ("participants", "letters_written", "signatures", "other_actions")
+
+
+@pytest.mark.parametrize("name", COUNTS)
+def test_it_refuses_a_report_figure_above_ten_million_next_to_the_field(client, organiser, name):
+    event = make_event(organiser)
+    client.force_login(organiser)
+    figures = dict.fromkeys(COUNTS, "0")
+    data = {**figures, name: "10000001", "other_actions_description": "lanterns"}
+    response = client.post(f"/events/{event.pk}/report/", data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [name]
+    assert "10000000" in str(errors[name]).replace(",", "").replace("\u202f", "")
+    assert not EventReport.objects.exists()
+    accepted = client.post(f"/events/{event.pk}/report/", {**data, name: "10000000"})
+    assert accepted.status_code == 302
+    assert getattr(EventReport.objects.get(), name) == 10_000_000
+
+
+@pytest.mark.parametrize("name", COUNTS)
+def test_it_keeps_every_report_figure_plausible_in_the_database(organiser, name):
+    event = make_event(organiser)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventReport.objects.create(event=event, **{name: 10_000_001})
