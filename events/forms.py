@@ -1,4 +1,5 @@
 import datetime as dt
+import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -175,6 +176,16 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
             for name in ("starts_at", "ends_at"):
                 value = getattr(instance, name)
                 self.initial[name] = value.astimezone(zone).replace(tzinfo=None)
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        # Tabs and line breaks have no place in a title; they also end up in
+        # the subject of the organiser's status e-mails.
+        if any(unicodedata.category(c) == "Cc" for c in title):
+            raise ValidationError(
+                _("Keep the title on one line, without tabs or line breaks."), code="one_line"
+            )
+        return title
 
     def _in_zone(self, name: str, zone: ZoneInfo) -> dt.datetime | None:
         """The field's wall-clock time read in the event's zone, or None with an error."""
