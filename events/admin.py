@@ -82,6 +82,10 @@ class EventAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context=extra_context)
 
+    def save_model(self, request, obj, form, change):
+        services.event_local_dates_set(event=obj)
+        super().save_model(request, obj, form, change)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not EventPhoto:
             return super().save_formset(request, form, formset, change)

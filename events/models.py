@@ -1,3 +1,4 @@
+import datetime as dt
 import zoneinfo
 from functools import lru_cache
 
@@ -121,6 +122,10 @@ class Event(models.Model):
     description = models.TextField(_("description"), blank=True)
     starts_at = models.DateTimeField(_("starts"), validators=[validate_event_year])
     ends_at = models.DateTimeField(_("ends"), validators=[validate_event_year])
+    # The dates on the clocks where the event happens (services.event_local_dates_set):
+    # what a visitor means by "events on 22 May", whatever UTC says.
+    starts_on_local = models.DateField(_("starts on (local date)"), editable=False)
+    ends_on_local = models.DateField(_("ends on (local date)"), editable=False)
     timezone_name = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone_name]
     )
@@ -213,6 +218,14 @@ class Event(models.Model):
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"pk": self.pk})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone_name)
+
+    @property
+    def starts_local(self) -> dt.datetime:
+        return self.starts_at.astimezone(self.zone)
 
     @property
     def is_published(self) -> bool:

@@ -37,10 +37,12 @@ def event_list_published(*, filters: EventFilters = EventFilters()) -> QuerySet[
         qs = qs.filter(ends_at__gte=now).order_by("starts_at", "id")
     elif filters.when == "past":
         qs = qs.filter(ends_at__lt=now)
+    # Dates as on the clocks where each event happens: an event at 00:30 on
+    # 22 May in Vilnius is "on 22 May", although in UTC it began on 21 May.
     if filters.date_from:
-        qs = qs.filter(ends_at__date__gte=filters.date_from)
+        qs = qs.filter(ends_on_local__gte=filters.date_from)
     if filters.date_to:
-        qs = qs.filter(starts_at__date__lte=filters.date_to)
+        qs = qs.filter(starts_on_local__lte=filters.date_to)
     return qs
 
 

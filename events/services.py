@@ -74,6 +74,17 @@ def event_photo_delete(*, photo: EventPhoto) -> None:
         transaction.on_commit(remove_files, robust=True)
 
 
+def event_local_dates_set(*, event: Event) -> None:
+    """Store the dates the event has on its own clocks, for the date filters.
+
+    Every path that sets the start, the end or the zone calls this before
+    saving: the organiser's forms (through the services), the admin, the demo.
+    """
+    zone = event.zone
+    event.starts_on_local = event.starts_at.astimezone(zone).date()
+    event.ends_on_local = event.ends_at.astimezone(zone).date()
+
+
 def event_submit(
     *,
     event: Event,
@@ -86,7 +97,8 @@ def event_submit(
         event.organiser = organiser
         event.status = Event.Status.SUBMITTED
         event.rejection_reason = ""
-        event.full_clean()
+        event.full_clean(exclude=["starts_on_local", "ends_on_local"])
+        event_local_dates_set(event=event)
         event.save()
         event.prisoners.set(prisoners)
         _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)
@@ -112,7 +124,8 @@ def event_update(
         event.notified_change = locked.notified_change
         event.status = Event.Status.SUBMITTED
         event.rejection_reason = ""
-        event.full_clean()
+        event.full_clean(exclude=["starts_on_local", "ends_on_local"])
+        event_local_dates_set(event=event)
         event.save()
         event.prisoners.set(prisoners)
         _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)

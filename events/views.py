@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_http_methods, require_safe
@@ -240,6 +241,9 @@ def events_geojson(request):
                 "kind": event.kind,
                 "kind_label": str(event.get_kind_display()),
                 "starts_at": event.starts_at.isoformat(),
+                # Ready to show: the date and time on the event's clocks, in
+                # the visitor's language (the cache varies on it).
+                "starts_local": date_format(event.starts_local, "j E Y, H:i"),
                 "city": event.city,
                 "country": event.country.code,
                 "url": event.get_absolute_url(),

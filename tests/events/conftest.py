@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from events import services
 from events.models import Event
 from tests import factories
 
@@ -48,7 +49,9 @@ def make_event(organiser, **fields):
         "organiser_name": "Belarusians of Vilnius",
         "contact": "CANARY-contact-7f3a@example.org",
     }
-    event = Event.objects.create(**{**defaults, **fields})
+    event = Event(**{**defaults, **fields})
+    services.event_local_dates_set(event=event)
+    event.save()
     event.prisoners.set(prisoners)
     return event
 
