@@ -199,3 +199,14 @@ def test_it_shows_upcoming_and_recent_events_on_home(client, published):
     page = client.get("/").content.decode()
     assert "Future rally in Zurich" in page
     assert "Rally on Cathedral Square" in page
+
+
+def test_it_keeps_an_unpublished_campaign_off_the_event_page(client, organiser):
+    draft = make_campaign(slug="draft-campaign", title="Secret draft campaign", is_published=False)
+    event = make_event(organiser, status="published", campaign=draft)
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert "Secret draft campaign" not in page
+    assert "/campaigns/draft-campaign/" not in page
+    draft.is_published = True
+    draft.save()
+    assert "Secret draft campaign" in client.get(f"/events/{event.pk}/").content.decode()
