@@ -302,3 +302,8 @@ SIGNATURE_RATE_PERIOD = env.int("SIGNATURE_RATE_PERIOD", default=60 * 60)
 MAP_DATA_CACHE_SECONDS = env.int("MAP_DATA_CACHE_SECONDS", default=60 * 60)
 WORLD_MAP_CACHE_SECONDS = env.int("WORLD_MAP_CACHE_SECONDS", default=30)
 TALLY_API_CACHE_SECONDS = env.int("TALLY_API_CACHE_SECONDS", default=30)
+
+# --- events ---
+# Most events in one /api/events.geojson answer (the maps). The RSS and
+# iCalendar feeds keep their own, lower cap (events.views.FEED_LIMIT).
+EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)

@@ -210,3 +210,23 @@ def test_it_keeps_an_unpublished_campaign_off_the_event_page(client, organiser):
     draft.is_published = True
     draft.save()
     assert "Secret draft campaign" in client.get(f"/events/{event.pk}/").content.decode()
+
+
+def test_it_maps_more_events_than_the_feeds_carry(client, organiser, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from events import views
+
+    for i in range(4):
+        make_event(organiser, status="published", title=f"Event {i}")
+    monkeypatch.setattr(views, "FEED_LIMIT", 2)
+    settings.EVENTS_GEOJSON_LIMIT = 5
+    data = json.loads(client.get("/api/events.geojson").content)
+    assert len(data["features"]) == 4
+    assert data["truncated"] is False
+    assert len(feedparser.parse(client.get("/events/feed.xml").content).entries) == 2
+    cache.clear()
+    settings.EVENTS_GEOJSON_LIMIT = 3
+    data = json.loads(client.get("/api/events.geojson").content)
+    assert [f["properties"]["title"] for f in data["features"]] == ["Event 3", "Event 2", "Event 1"]
+    assert data["truncated"] is True  # said, not silently dropped
