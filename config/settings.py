@@ -320,3 +320,8 @@ CELERY_BEAT_SCHEDULE["letters-mail-sweep"] = {
     "task": "letters.tasks.letters_mail_sweep",
     "schedule": 10 * 60,
 }
+
+# --- events ---
+# Most events in one /api/events.geojson answer (the maps). The RSS and
+# iCalendar feeds keep their own, lower cap (events.views.FEED_LIMIT).
+EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)

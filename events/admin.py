@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from events import services
+from events.forms import EventAdminForm
 from events.models import Event, EventPhoto, EventReport
 
 
@@ -32,6 +33,7 @@ class EventReportInline(admin.StackedInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    form = EventAdminForm
     list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
     # Only the countries that have events, not all 250.
     list_filter = [
@@ -79,6 +81,22 @@ class EventAdmin(admin.ModelAdmin):
             % counts,
         }
         return super().changelist_view(request, extra_context=extra_context)
+
+    def save_model(self, request, obj, form, change):
+        services.event_local_dates_set(event=obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not EventPhoto:
+            return super().save_formset(request, form, formset, change)
+        # A photo removed here goes through the service, which deletes its files.
+        photos = formset.save(commit=False)
+        for photo in formset.deleted_objects:
+            services.event_photo_delete(photo=photo)
+        for photo in photos:
+            photo.save()
+        formset.save_m2m()
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -234,6 +234,9 @@ def seed_events(campaign: Campaign) -> list[Event]:
                 "description": f"{spec['description']}\n\n{APPROXIMATE}",
                 "starts_at": starts,
                 "ends_at": ends,
+                # starts and ends are already on the event's clocks.
+                "starts_on_local": starts.date(),
+                "ends_on_local": ends.date(),
                 "timezone_name": spec["tz"],
                 "city": spec["city"],
                 "country": spec["country"],

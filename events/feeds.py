@@ -1,5 +1,6 @@
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from events.views import _feed_events, _location, list_url_for
@@ -26,7 +27,8 @@ class EventsFeed(Feed):
         return events
 
     def item_title(self, item):
-        return f"{item.title} — {item.city}, {item.starts_at:%d %b %Y}"
+        # The date on the event's own clocks, in the reader's language.
+        return f"{item.title} — {item.city}, {date_format(item.starts_local, 'j E Y')}"
 
     def item_description(self, item):
         return f"{item.get_kind_display()}. {_location(item)}. {item.description}"

@@ -1,14 +1,24 @@
 import datetime as dt
+import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from campaigns.models import Campaign
 from config.antispam import SpamCheckedForm
 from events import geo, photos
-from events.models import COMMON_TIMEZONES, Event, EventReport
+from events.models import (
+    COMMON_TIMEZONES,
+    EVENT_YEARS,
+    MAX_REPORT_COUNT,
+    Event,
+    EventReport,
+    timezone_is_known,
+    validate_event_year,
+)
 from events.selectors import EventFilters
 from events.services import MAX_PHOTOS
 from prisoners.models import Prisoner
@@ -54,7 +64,15 @@ class PhotosField(forms.FileField):
 
 
 def _local_input():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    first, last = EVENT_YEARS
+    return forms.DateTimeInput(
+        attrs={
+            "type": "datetime-local",
+            "min": f"{first}-01-01T00:00",
+            "max": f"{last}-12-31T23:59",
+        },
+        format="%Y-%m-%dT%H:%M",
+    )
 
 
 class PhotoFieldsMixin(forms.Form):
@@ -74,12 +92,42 @@ class PhotoFieldsMixin(forms.Form):
         return [(p, caption, credit) for p in self.cleaned_data.get("photos") or []]
 
 
-class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
+def timezone_choices(current: str = "") -> list[tuple[str, str]]:
+    """The short list, plus an event's own zone when a moderator chose another."""
+    names = list(COMMON_TIMEZONES)
+    if current and current not in names and timezone_is_known(current):
+        names.append(current)
+    return [(z, z.replace("_", " ")) for z in names]
+
+
+class TimezoneSelectMixin(forms.ModelForm):
+    """One select of time zones for the activist's form and the admin."""
+
     timezone_name = forms.ChoiceField(
         label=_("Time zone"),
-        choices=[(z, z.replace("_", " ")) for z in COMMON_TIMEZONES],
+        choices=timezone_choices,
         help_text=_("Start and end are in this time zone."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone_name"].choices = timezone_choices(self.instance.timezone_name)
+
+
+class EventAdminForm(TimezoneSelectMixin):
+    class Meta:
+        model = Event
+        # The admin passes the fields of its fieldsets; these are a floor.
+        fields = ["timezone_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone_name"].help_text = _(
+            "Here start and end are in UTC; public pages show them in this time zone."
+        )
+
+
+class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
     photos = PhotosField(
         label=_("Photos"),
         help_text=_("Up to 10 JPEG, PNG or WebP photos, 10 MB each. Location data is removed."),
@@ -129,12 +177,44 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
                 value = getattr(instance, name)
                 self.initial[name] = value.astimezone(zone).replace(tzinfo=None)
 
-    def _in_zone(self, value: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
-        # The browser sends a wall-clock time; Django read it as UTC. Read it
-        # again as the time on the clocks where the event happens.
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        # Tabs and line breaks have no place in a title; they also end up in
+        # the subject of the organiser's status e-mails.
+        if any(unicodedata.category(c) == "Cc" for c in title):
+            raise ValidationError(
+                _("Keep the title on one line, without tabs or line breaks."), code="one_line"
+            )
+        return title
+
+    def _in_zone(self, name: str, zone: ZoneInfo) -> dt.datetime | None:
+        """The field's wall-clock time read in the event's zone, or None with an error."""
+        value = self.cleaned_data.get(name)
         if value is None:
             return None
-        return value.astimezone(dt.UTC).replace(tzinfo=None).replace(tzinfo=zone)
+        # The browser sends a wall-clock time; Django read it as UTC. Read it
+        # again as the time on the clocks where the event happens. The year is
+        # checked first: converting year 9999 or year 1 overflows.
+        wall = value.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            validate_event_year(wall)
+        except ValidationError as error:
+            self.add_error(name, error)
+            return None
+        local = wall.replace(tzinfo=zone)
+        # A time inside the spring-forward gap does not exist there; zoneinfo
+        # would quietly move it by the size of the gap. Say so instead.
+        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            self.add_error(
+                name,
+                _(
+                    "%(time)s does not exist in %(zone)s: the clocks go forward that "
+                    "night. Choose a time before or after the change."
+                )
+                % {"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": zone.key},
+            )
+            return None
+        return local
 
     def clean(self):
         cleaned = super().clean()
@@ -143,8 +223,8 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, forms.ModelForm):
         except ZoneInfoNotFoundError:
             self.add_error("timezone_name", _("Unknown time zone."))
             return cleaned
-        starts = self._in_zone(cleaned.get("starts_at"), zone)
-        ends = self._in_zone(cleaned.get("ends_at"), zone)
+        starts = self._in_zone("starts_at", zone)
+        ends = self._in_zone("ends_at", zone)
         if starts:
             cleaned["starts_at"] = self.instance.starts_at = starts
         if ends:
@@ -195,7 +275,11 @@ class ReportForm(PhotoFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["photos"].max_count = photo_room
         for name in ("participants", "letters_written", "signatures", "other_actions"):
-            self.fields[name].widget.attrs["min"] = 0
+            field = self.fields[name]
+            field.widget.attrs.update({"min": 0, "max": MAX_REPORT_COUNT})
+            # On the form field as well, so the refusal sits next to the figure
+            # before the model is even built.
+            field.validators.extend(self._meta.model._meta.get_field(name).validators)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,4 +1,10 @@
+import datetime as dt
+import zoneinfo
+from functools import lru_cache
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -8,8 +14,8 @@ from django_countries.fields import CountryField
 from campaigns.models import Campaign
 from prisoners.models import Prisoner
 
-# Time zones offered in the form: where the diaspora holds events. Any IANA
-# name is accepted by the model; the form keeps the choice short.
+# Time zones offered in the forms: where the diaspora holds events. Any IANA
+# name is accepted by the model; the forms keep the choice short.
 COMMON_TIMEZONES = [
     "UTC",
     "Europe/Minsk",
@@ -51,6 +57,49 @@ COMMON_TIMEZONES = [
 ]
 
 
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    # The IANA names of the tzdata in use: not a directory or a data file of
+    # the zoneinfo folder, nor the machine's own "localtime" link, which means
+    # something else on every server.
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "posixrules"})
+
+
+def timezone_is_known(name: str) -> bool:
+    if name not in _known_timezones():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def validate_timezone_name(value: str) -> None:
+    if not timezone_is_known(value):
+        raise ValidationError(
+            _("“%(value)s” is not a time zone; choose one such as Europe/Vilnius."),
+            code="unknown_timezone",
+            params={"value": value},
+        )
+
+
+# Events happen in this window. Far outside it a time zone's offset can push
+# a date past year 9999 or before year 1 (OverflowError), and no solidarity
+# event is logged for 1066 or 3000.
+EVENT_YEARS = (2000, 2100)
+
+
+def validate_event_year(value):
+    first, last = EVENT_YEARS
+    if value is not None and not first <= value.year <= last:
+        raise ValidationError(
+            _("Choose a date between %(first)d and %(last)d."),
+            code="year_out_of_range",
+            params={"first": first, "last": last},
+        )
+
+
 class Event(models.Model):
     class Kind(models.TextChoices):
         RALLY = "rally", _("Rally or picket")
@@ -71,9 +120,15 @@ class Event(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
-    timezone_name = models.CharField(_("time zone"), max_length=64, default="UTC")
+    starts_at = models.DateTimeField(_("starts"), validators=[validate_event_year])
+    ends_at = models.DateTimeField(_("ends"), validators=[validate_event_year])
+    # The dates on the clocks where the event happens (services.event_local_dates_set):
+    # what a visitor means by "events on 22 May", whatever UTC says.
+    starts_on_local = models.DateField(_("starts on (local date)"), editable=False)
+    ends_on_local = models.DateField(_("ends on (local date)"), editable=False)
+    timezone_name = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone_name]
+    )
     city = models.CharField(_("city"), max_length=100)
     country = CountryField(_("country"))
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5)
@@ -120,9 +175,12 @@ class Event(models.Model):
         editable=False,
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
-    # The status the organiser was last told about: claimed by the mail task
-    # so a duplicate delivery sends nothing.
-    notified_status = models.CharField(max_length=20, blank=True, editable=False)
+    # Every change the organiser should hear about (a status, or a new reason
+    # for a rejection) counts one up; the mail task claims the number it was
+    # queued for, so a duplicate or late delivery sends nothing and a failed
+    # send leaves the mail owed.
+    status_changes = models.PositiveIntegerField(default=0, editable=False)
+    notified_change = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -145,6 +203,10 @@ class Event(models.Model):
                 condition=Q(status="rejected") | Q(rejection_reason=""),
                 name="event_reason_only_when_rejected",
             ),
+            models.CheckConstraint(
+                condition=Q(notified_change__lte=F("status_changes")),
+                name="event_notified_of_a_change_that_happened",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"]),
@@ -156,6 +218,14 @@ class Event(models.Model):
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"pk": self.pk})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone_name)
+
+    @property
+    def starts_local(self) -> dt.datetime:
+        return self.starts_at.astimezone(self.zone)
 
     @property
     def is_published(self) -> bool:
@@ -190,12 +260,30 @@ class EventPhoto(models.Model):
         return self.caption or f"{self.event_id}/{self.pk}"
 
 
+# No single event gathers more; a larger figure is a typo or an attempt to
+# inflate the campaign's tallies.
+MAX_REPORT_COUNT = 10_000_000
+
+_count_plausible = MaxValueValidator(
+    MAX_REPORT_COUNT,
+    message=_("That is more than 10,000,000 for one event; please check the figure."),
+)
+
+
 class EventReport(models.Model):
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="report")
-    participants = models.PositiveIntegerField(_("participants"), default=0)
-    letters_written = models.PositiveIntegerField(_("letters and postcards written"), default=0)
-    signatures = models.PositiveIntegerField(_("signatures collected"), default=0)
-    other_actions = models.PositiveIntegerField(_("other actions"), default=0)
+    participants = models.PositiveIntegerField(
+        _("participants"), default=0, validators=[_count_plausible]
+    )
+    letters_written = models.PositiveIntegerField(
+        _("letters and postcards written"), default=0, validators=[_count_plausible]
+    )
+    signatures = models.PositiveIntegerField(
+        _("signatures collected"), default=0, validators=[_count_plausible]
+    )
+    other_actions = models.PositiveIntegerField(
+        _("other actions"), default=0, validators=[_count_plausible]
+    )
     other_actions_description = models.CharField(
         _("what the other actions were"), max_length=300, blank=True
     )
@@ -215,7 +303,10 @@ class EventReport(models.Model):
                 name="event_report_counts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(participants__lte=10_000_000) & Q(letters_written__lte=10_000_000),
+                condition=Q(participants__lte=MAX_REPORT_COUNT)
+                & Q(letters_written__lte=MAX_REPORT_COUNT)
+                & Q(signatures__lte=MAX_REPORT_COUNT)
+                & Q(other_actions__lte=MAX_REPORT_COUNT),
                 name="event_report_counts_plausible",
             ),
         ]

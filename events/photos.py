@@ -17,12 +17,21 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Phones save a photo with its depth map or preview as a multi-picture JPEG,
+# which Pillow calls MPO: the first picture is an ordinary JPEG, and that is
+# all we keep.
+SAME_AS = {"MPO": "JPEG"}
+# Only these decoders ever see an upload: Pillow does not even try to parse
+# anything else (TIFF, PSD, EPS, ... and their parsers' bugs). No "MPO": Pillow
+# has no opener of that name (Image.open raises KeyError for it); its JPEG
+# opener is the one that returns a multi-picture file as format "MPO".
+DECODERS = ["JPEG", "PNG", "WEBP"]
 THUMBNAIL_SIZE = (480, 360)
 
-# Pillow's own bomb guard at our limit (it warns past it and refuses past
-# twice it); photo_check_header turns its warning into a refusal too. This is
-# process-wide, which suits every image the site opens.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Our pixel limit is checked from the header (photo_check_header) before any
+# pixel is decoded, so Pillow's process-wide MAX_IMAGE_PIXELS is left at its
+# default: other code opening images keeps its own behaviour. Pillow's bomb
+# warning (past its default) is turned into a refusal here too.
 _TOO_BIG = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
@@ -60,12 +69,13 @@ def photo_check_header(data: bytes) -> tuple[str, tuple[int, int]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data), formats=DECODERS) as image:
                 fmt, size = image.format, image.size
     except _TOO_BIG:
         raise PhotoRejected(_TOO_MANY_PIXELS()) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PhotoRejected(_("This file is not a JPEG, PNG or WebP photo.")) from None
+    fmt = SAME_AS.get(fmt, fmt)
     if fmt not in ALLOWED_FORMATS:
         raise PhotoRejected(_("Only JPEG, PNG and WebP photos are accepted."))
     if size[0] * size[1] > MAX_PIXELS:
@@ -91,7 +101,7 @@ def photo_clean(upload) -> CleanPhoto:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            source = Image.open(io.BytesIO(data))
+            source = Image.open(io.BytesIO(data), formats=DECODERS)
             # Turn the picture upright first: the orientation tag is about
             # to be dropped with the rest of the metadata.
             upright = ImageOps.exif_transpose(source)

@@ -1,7 +1,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from events.models import Event, EventPhoto, EventReport
@@ -37,20 +37,30 @@ def event_list_published(*, filters: EventFilters = EventFilters()) -> QuerySet[
         qs = qs.filter(ends_at__gte=now).order_by("starts_at", "id")
     elif filters.when == "past":
         qs = qs.filter(ends_at__lt=now)
+    # Dates as on the clocks where each event happens: an event at 00:30 on
+    # 22 May in Vilnius is "on 22 May", although in UTC it began on 21 May.
     if filters.date_from:
-        qs = qs.filter(ends_at__date__gte=filters.date_from)
+        qs = qs.filter(ends_on_local__gte=filters.date_from)
     if filters.date_to:
-        qs = qs.filter(starts_at__date__lte=filters.date_to)
+        qs = qs.filter(starts_on_local__lte=filters.date_to)
     return qs
 
 
+def photos_public() -> QuerySet[EventPhoto]:
+    """Announcement photos, and report photos only while their report is shown.
+
+    A moderator hides a report to take its figures and photos off the site;
+    the photos came with the report, so they go with it.
+    """
+    return EventPhoto.objects.filter(
+        Q(stage=EventPhoto.Stage.ANNOUNCEMENT)
+        | Q(stage=EventPhoto.Stage.REPORT, event__report__is_published=True)
+    ).order_by("order", "id")
+
+
 def with_cover(qs: QuerySet[Event]) -> QuerySet[Event]:
-    """Prefetch each event's photos (one query for the page) for thumbnails."""
-    return qs.prefetch_related(
-        Prefetch(
-            "photos", queryset=EventPhoto.objects.order_by("order", "id"), to_attr="photo_list"
-        )
-    )
+    """Prefetch each event's public photos (one query for the page) for thumbnails."""
+    return qs.prefetch_related(Prefetch("photos", queryset=photos_public(), to_attr="photo_list"))
 
 
 def event_get_public(*, pk: int) -> Event:
@@ -59,7 +69,7 @@ def event_get_public(*, pk: int) -> Event:
         .select_related("campaign")
         .prefetch_related(
             Prefetch("prisoners", queryset=Prisoner.objects.filter(is_published=True)),
-            Prefetch("photos", queryset=EventPhoto.objects.order_by("order", "id")),
+            Prefetch("photos", queryset=photos_public()),
             Prefetch("report", queryset=EventReport.objects.filter(is_published=True)),
         )
         .get(pk=pk)

@@ -57,6 +57,34 @@ def _photos_store(
     return stored
 
 
+def event_photo_delete(*, photo: EventPhoto) -> None:
+    """Take a photo down: the row now, its files once that is committed.
+
+    Deleting the row alone would leave the picture at its old address under
+    MEDIA_URL, which is not "removed" for the person in it.
+    """
+    files = [(f.storage, f.name) for f in (photo.image, photo.thumbnail) if f.name]
+    with transaction.atomic():
+        photo.delete()
+
+        def remove_files():
+            for storage, name in files:
+                storage.delete(name)
+
+        transaction.on_commit(remove_files, robust=True)
+
+
+def event_local_dates_set(*, event: Event) -> None:
+    """Store the dates the event has on its own clocks, for the date filters.
+
+    Every path that sets the start, the end or the zone calls this before
+    saving: the organiser's forms (through the services), the admin, the demo.
+    """
+    zone = event.zone
+    event.starts_on_local = event.starts_at.astimezone(zone).date()
+    event.ends_on_local = event.ends_at.astimezone(zone).date()
+
+
 def event_submit(
     *,
     event: Event,
@@ -69,7 +97,8 @@ def event_submit(
         event.organiser = organiser
         event.status = Event.Status.SUBMITTED
         event.rejection_reason = ""
-        event.full_clean()
+        event.full_clean(exclude=["starts_on_local", "ends_on_local"])
+        event_local_dates_set(event=event)
         event.save()
         event.prisoners.set(prisoners)
         _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)
@@ -87,15 +116,21 @@ def event_update(
     if event.organiser_id != editor.pk:
         raise EventError("only the organiser edits an event")
     with transaction.atomic():
-        previous = Event.objects.select_for_update().get(pk=event.pk).status
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        changed = locked.status != Event.Status.SUBMITTED
+        # The form's instance was read before the lock: take the mail
+        # counters from the locked row, not from that older copy.
+        event.status_changes = locked.status_changes + changed
+        event.notified_change = locked.notified_change
         event.status = Event.Status.SUBMITTED
         event.rejection_reason = ""
-        event.full_clean()
+        event.full_clean(exclude=["starts_on_local", "ends_on_local"])
+        event_local_dates_set(event=event)
         event.save()
         event.prisoners.set(prisoners)
         _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)
         event_ledger_sync(event=event)
-        if previous != Event.Status.SUBMITTED:
+        if changed:
             _notify_on_commit(event)
     return event
 
@@ -109,18 +144,22 @@ def _moderate(*, event: Event, moderator, status: str, reason: str = "") -> bool
         locked.rejection_reason = reason
         locked.moderated_by = moderator
         locked.moderated_at = timezone.now()
+        # A new reason for a rejection is news to the organiser too.
+        locked.status_changes += 1
         locked.save(
             update_fields=[
                 "status",
                 "rejection_reason",
                 "moderated_by",
                 "moderated_at",
+                "status_changes",
                 "updated_at",
             ]
         )
         event_ledger_sync(event=locked)
         _notify_on_commit(locked)
     event.status, event.rejection_reason = status, reason
+    event.status_changes = locked.status_changes
     return True
 
 
@@ -195,8 +234,8 @@ def event_ledger_sync(*, event: Event) -> None:
 def _notify_on_commit(event: Event) -> None:
     from events.tasks import event_status_notify
 
-    event_id, status = event.pk, event.status
-    transaction.on_commit(lambda: event_status_notify.delay(event_id, status), robust=True)
+    event_id, change = event.pk, event.status_changes
+    transaction.on_commit(lambda: event_status_notify.delay(event_id, change), robust=True)
 
 
 def event_is_reportable(*, event: Event, now: dt.datetime | None = None) -> bool:

@@ -1,11 +1,13 @@
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_http_methods, require_safe
@@ -187,12 +189,16 @@ def my_events(request):
     )
 
 
-def _feed_events(request):
+def _filtered_events(request, *, limit: int) -> list[Event]:
     _form, filters = _filters(request)
     qs = selectors.event_list_published(filters=filters)
     if filters.when != "upcoming":
         qs = qs.order_by("-starts_at", "-id")
-    return list(qs[:FEED_LIMIT])
+    return list(qs[:limit])
+
+
+def _feed_events(request) -> list[Event]:
+    return _filtered_events(request, limit=FEED_LIMIT)
 
 
 def _location(event: Event) -> str:
@@ -227,6 +233,10 @@ def feed_ics(request):
 @require_safe
 @cache_page(60)
 def events_geojson(request):
+    # Its own cap, well above the feeds': a map of a day of solidarity shows
+    # every event. One more is fetched to say so when some are left out.
+    limit = settings.EVENTS_GEOJSON_LIMIT
+    events = _filtered_events(request, limit=limit + 1)
     features = [
         {
             "type": "Feature",
@@ -240,14 +250,19 @@ def events_geojson(request):
                 "kind": event.kind,
                 "kind_label": str(event.get_kind_display()),
                 "starts_at": event.starts_at.isoformat(),
+                # Ready to show: the date and time on the event's clocks, in
+                # the visitor's language (the cache varies on it).
+                "starts_local": date_format(event.starts_local, "j E Y, H:i"),
                 "city": event.city,
                 "country": event.country.code,
                 "url": event.get_absolute_url(),
             },
         }
-        for event in _feed_events(request)
+        for event in events[:limit]
     ]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features, "truncated": len(events) > limit}
+    )
 
 
 def list_url_for(request) -> str:

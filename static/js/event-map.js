@@ -66,7 +66,8 @@
           var wrap = document.createElement("div");
           wrap.appendChild(link);
           var meta = document.createElement("div");
-          meta.textContent = p.kind_label + " · " + p.city + " · " + p.starts_at.slice(0, 10);
+          // starts_local: the date on the event's own clocks, formatted by the server.
+          meta.textContent = p.kind_label + " · " + p.city + " · " + p.starts_local;
           wrap.appendChild(meta);
           lyr.bindPopup(wrap);
         }

@@ -20,8 +20,9 @@ def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     live_server, page, shoot, third_party_requests
 ):
     # Transactional tests run after a flush that may have emptied the group
-    # the migration made: make it again the migration's way.
-    importlib.import_module("events.migrations.0002_moderators_group").grant(apps, None)
+    # the migrations made: make it again the migrations' way.
+    for migration in ("0002_moderators_group", "0006_moderators_delete_photos"):
+        importlib.import_module(f"events.migrations.{migration}").grant(apps, None)
     moderator = factories.make_user(
         email="moderator@example.org", password="moderator passphrase 1", is_staff=True
     )
@@ -45,8 +46,9 @@ def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     page.get_by_label("Kind").select_option(label="Rally or picket")
     page.get_by_label("Title").fill("Candles for the prisoners in Kaunas")
     page.get_by_label("Time zone").select_option("Europe/Vilnius")
-    page.get_by_label("Starts").fill("2024-05-21T18:00")
-    page.get_by_label("Ends").fill("2024-05-21T20:00")
+    # Half past midnight in Kaunas: still 21 May in UTC, 22 May for everyone there.
+    page.get_by_label("Starts").fill("2024-05-22T00:30")
+    page.get_by_label("Ends").fill("2024-05-22T02:00")
     page.get_by_label("Country").select_option(label="Lithuania")
     page.get_by_label("City").fill("Kaunas")
     page.get_by_label("Organiser as shown publicly").fill("Belarusians of Kaunas")
@@ -97,7 +99,8 @@ def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     expect(page.get_by_role("link", name="Candles for the prisoners in Kaunas")).to_be_visible()
     expect(page.locator("#event-map[data-loaded='1']")).to_be_attached()
     page.locator(".leaflet-marker-icon").first.click()
-    expect(page.locator(".leaflet-popup")).to_contain_text("Kaunas")
+    expect(page.locator(".leaflet-popup")).to_contain_text("Kaunas · 22 May 2024, 00:30")
+    expect(page.locator(".event-card")).to_contain_text("22 May 2024")
     shoot("6-visitor-list-map")
     page.locator(".leaflet-popup").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Candles for the prisoners in Kaunas")

@@ -2,10 +2,12 @@ import datetime as dt
 import io
 
 import pytest
+from django import forms
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from events import services
 from events.models import Event
 from tests import factories
 
@@ -47,7 +49,9 @@ def make_event(organiser, **fields):
         "organiser_name": "Belarusians of Vilnius",
         "contact": "CANARY-contact-7f3a@example.org",
     }
-    event = Event.objects.create(**{**defaults, **fields})
+    event = Event(**{**defaults, **fields})
+    services.event_local_dates_set(event=event)
+    event.save()
     event.prisoners.set(prisoners)
     return event
 
@@ -91,3 +95,31 @@ def assert_no_metadata(data: bytes):
         assert not image.getexif()
         assert "icc_profile" not in image.info
         assert "comment" not in image.info
+
+
+def _form_data(form) -> dict:
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        key = form.add_prefix(name)
+        if isinstance(field, forms.SplitDateTimeField):
+            data[f"{key}_0"], data[f"{key}_1"] = field.widget.decompress(value)
+        elif isinstance(field, forms.BooleanField):
+            if value:
+                data[key] = "on"
+        else:
+            data[key] = value
+    return data
+
+
+def admin_post_data(response) -> dict:
+    """An admin change form as the browser would send it back, unchanged."""
+    data = _form_data(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(_form_data(formset.management_form))
+        for form in formset.forms:
+            data.update(_form_data(form))
+    return data

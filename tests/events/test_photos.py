@@ -30,11 +30,44 @@ def test_it_refuses_a_text_file_named_jpg():
         photos.photo_clean(upload(b"just some text, not a photo\n" * 10))
 
 
-def test_it_refuses_a_gif():
+@pytest.mark.parametrize("fmt", ["GIF", "TIFF", "BMP"])
+def test_it_refuses_other_formats_without_parsing_them(monkeypatch, fmt):
     out = io.BytesIO()
-    Image.new("RGB", (4, 4)).save(out, "GIF")
-    with pytest.raises(photos.PhotoRejected, match="Only JPEG, PNG and WebP"):
-        photos.photo_clean(upload(out.getvalue(), name="a.gif"))
+    Image.new("RGB", (4, 4)).save(out, fmt)
+    # Pillow knows these formats; its parsers for them must not even look.
+    Image.init()
+    looked = []
+    factory, accept = Image.OPEN[fmt]
+    monkeypatch.setitem(
+        Image.OPEN, fmt, (factory, lambda prefix: looked.append(fmt) or accept(prefix))
+    )
+    with pytest.raises(photos.PhotoRejected, match="not a JPEG, PNG or WebP"):
+        photos.photo_clean(upload(out.getvalue(), name=f"a.{fmt.lower()}"))
+    assert looked == []
+
+
+def test_it_accepts_a_phones_multi_picture_jpeg_as_a_plain_jpeg():
+    main = Image.new("RGB", (64, 48), (200, 30, 30))
+    depth = Image.new("RGB", (32, 24), (0, 0, 0))
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"
+    out = io.BytesIO()
+    main.save(out, "MPO", save_all=True, append_images=[depth], exif=exif)
+    with Image.open(io.BytesIO(out.getvalue())) as image:
+        assert image.format == "MPO" and image.n_frames == 2
+    clean = photos.photo_clean(upload(out.getvalue(), name="IMG_0001.jpg"))
+    assert clean.extension == "jpg"
+    assert (clean.width, clean.height) == (64, 48)
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.format == "JPEG"
+        assert getattr(image, "n_frames", 1) == 1
+        assert image.getpixel((10, 10))[0] > 150  # the photo, not the depth map
+    assert_no_metadata(clean.data)
+
+
+def test_it_leaves_pillows_process_wide_pixel_limit_alone():
+    limit = Image.MAX_IMAGE_PIXELS
+    assert limit == int(1024 * 1024 * 1024 // 4 // 3)  # Pillow's default
 
 
 def test_it_refuses_60_megapixels_from_the_header_without_decoding(monkeypatch):

@@ -168,6 +168,7 @@ def test_it_serves_published_events_as_geojson_for_a_campaign(client, organiser,
         "kind": "rally",
         "kind_label": "Rally or picket",
         "starts_at": "2024-05-21T15:00:00+00:00",
+        "starts_local": "21 May 2024, 18:00",
         "city": "Vilnius",
         "country": "LT",
         "url": f"/events/{published[0].pk}/",
@@ -198,3 +199,34 @@ def test_it_shows_upcoming_and_recent_events_on_home(client, published):
     page = client.get("/").content.decode()
     assert "Future rally in Zurich" in page
     assert "Rally on Cathedral Square" in page
+
+
+def test_it_keeps_an_unpublished_campaign_off_the_event_page(client, organiser):
+    draft = make_campaign(slug="draft-campaign", title="Secret draft campaign", is_published=False)
+    event = make_event(organiser, status="published", campaign=draft)
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert "Secret draft campaign" not in page
+    assert "/campaigns/draft-campaign/" not in page
+    draft.is_published = True
+    draft.save()
+    assert "Secret draft campaign" in client.get(f"/events/{event.pk}/").content.decode()
+
+
+def test_it_maps_more_events_than_the_feeds_carry(client, organiser, settings, monkeypatch):
+    from django.core.cache import cache
+
+    from events import views
+
+    for i in range(4):
+        make_event(organiser, status="published", title=f"Event {i}")
+    monkeypatch.setattr(views, "FEED_LIMIT", 2)
+    settings.EVENTS_GEOJSON_LIMIT = 5
+    data = json.loads(client.get("/api/events.geojson").content)
+    assert len(data["features"]) == 4
+    assert data["truncated"] is False
+    assert len(feedparser.parse(client.get("/events/feed.xml").content).entries) == 2
+    cache.clear()
+    settings.EVENTS_GEOJSON_LIMIT = 3
+    data = json.loads(client.get("/api/events.geojson").content)
+    assert [f["properties"]["title"] for f in data["features"]] == ["Event 3", "Event 2", "Event 1"]
+    assert data["truncated"] is True  # said, not silently dropped
