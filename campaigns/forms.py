@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from config.antispam import SpamCheckedForm
+from config.countries import country_choices
 
 
 class SignatureForm(SpamCheckedForm):
@@ -18,6 +18,7 @@ class SignatureForm(SpamCheckedForm):
     )
     country = forms.ChoiceField(
         label=_("Country"),
+        choices=country_choices(_("Choose a country")),
         help_text=_("Where you sign from: it is counted on the map."),
     )
     email = forms.EmailField(
@@ -29,10 +30,6 @@ class SignatureForm(SpamCheckedForm):
     )
 
     field_order = ["display_name", "country", "email", "website", "started"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Choose a country"))] + list(countries)
 
     def clean_display_name(self):
         name = self.cleaned_data["display_name"].strip()

@@ -4,10 +4,9 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 from config.antispam import SpamCheckedForm
+from config.countries import country_choices
 from letters import services
 from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
@@ -76,9 +75,9 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         validators=[reject_control_characters],
         help_text=_("A first name or a pseudonym. The prison censor reads every letter."),
     )
-    country = LazyTypedChoiceField(
+    country = forms.ChoiceField(
         label=_("Your country"),
-        choices=[("", "—")] + list(countries),
+        choices=country_choices("—"),
         help_text=_("It puts your letter on the solidarity map."),
     )
     sender_email = forms.EmailField(

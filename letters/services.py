@@ -45,6 +45,12 @@ class CampaignChoice(enum.Enum):
 
 # "Not chosen", as opposed to None, "chosen: no campaign".
 RUNNING_CAMPAIGN = CampaignChoice.RUNNING
+
+
+class _NotGiven(enum.Enum):
+    NOT_GIVEN = "not given"
+
+
 # How far back letters_mail_overdue looks for e-mails that never went out.
 MAIL_SWEEP_WITHIN = dt.timedelta(days=3)
 
@@ -153,13 +159,20 @@ def letter_submit(
     country: str,
     campaign: Campaign | None | CampaignChoice = RUNNING_CAMPAIGN,
     send_confirmation: bool = True,
+    facility: Facility | None | _NotGiven = _NotGiven.NOT_GIVEN,
+    running_campaigns: list[Campaign] | None = None,
 ) -> Letter:
+    """Save a letter from a writer. The write page passes the facility and
+    running campaigns it already looked up, saving a submission two queries;
+    anything else may leave them out."""
     if not prisoner_can_be_written_to(prisoner=prisoner):
         raise LetterError(_("Letters cannot be sent to this person."))
-    facility = prisoner_current_facility(prisoner=prisoner)
+    if facility is _NotGiven.NOT_GIVEN:
+        facility = prisoner_current_facility(prisoner=prisoner)
     if campaign is RUNNING_CAMPAIGN:
-        running = campaigns_running_for(prisoner=prisoner)
-        campaign = running[0] if len(running) == 1 else None
+        if running_campaigns is None:
+            running_campaigns = campaigns_running_for(prisoner=prisoner)
+        campaign = running_campaigns[0] if len(running_campaigns) == 1 else None
     fingerprint = body_fingerprint(body)
     with transaction.atomic():
         letter = Letter.objects.create(

@@ -68,6 +68,8 @@ def write(request, slug):
                 sender_name=data["sender_name"],
                 sender_email=data["sender_email"],
                 country=data["country"],
+                facility=facility,
+                running_campaigns=campaigns,
             )
             url = reverse("letters:sent", kwargs={"slug": prisoner.slug})
             if not services.prisoner_receives_letters_now(prisoner=prisoner, facility=facility):
