@@ -238,6 +238,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 # --- Product settings --------------------------------------------------------
+# Whole-page cache of public pages for visitors without a session
+# (config/pagecache.py); 0 turns it off.
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=10)
 # How far ahead /prisoners/birthdays/ looks.
 BIRTHDAYS_WINDOW_DAYS = env.int("BIRTHDAYS_WINDOW_DAYS", default=42)
 # Salt for hashing client addresses (rate limits); raw IPs are never stored.

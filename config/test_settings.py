@@ -31,3 +31,6 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests post forms at machine speed; the too-fast check has its own tests.
 FORM_MIN_SECONDS = 0
+# Tests look at pages right after changing data; tests/config/test_pagecache.py
+# turns the page cache on where it is the subject.
+PUBLIC_PAGE_CACHE_SECONDS = 0

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from django.views.static import serve
 
+from config.pagecache import public_page
 from pages import views as pages_views
 
 # Staff sign in through allauth like everyone else (verified e-mail, rate
@@ -22,13 +23,13 @@ def serve_media(request, path):
 
 
 urlpatterns = [
-    path("", pages_views.home, name="home"),
+    path("", public_page(pages_views.home), name="home"),
     path("healthz", pages_views.healthz, name="healthz"),
     path("", include("letters.urls")),
     path("prisoners/", include("prisoners.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("events.urls")),
-    path("map/", pages_views.world_map, name="map"),
+    path("map/", public_page(pages_views.world_map), name="map"),
     path("api/campaigns/", include("campaigns.api_urls")),
     path("accounts/", include("allauth.urls")),
     # Without a CSRF token in the footer, public pages set no cookie and can be

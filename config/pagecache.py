@@ -1,0 +1,53 @@
+"""A few seconds of whole-page cache for visitors who carry no state.
+
+Public pages are the same for every anonymous visitor in one language, and a
+campaign peak is mostly people reloading them. A request with a session or
+flash-message cookie (signed in, or just sent a form) is never served from
+or stored in this cache; a response that sets a cookie is never stored.
+Counters may therefore be PUBLIC_PAGE_CACHE_SECONDS older than the tallies.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
+
+_STATEFUL_COOKIES = ("messages",)
+
+
+def _carries_state(request) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or any(c in cookies for c in _STATEFUL_COOKIES)
+
+
+def _private(response) -> bool:
+    control = response.get("Cache-Control", "")
+    return any(word in control for word in ("private", "no-store", "no-cache"))
+
+
+def public_page(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        if not seconds or request.method not in ("GET", "HEAD") or _carries_state(request):
+            return view(request, *args, **kwargs)
+        page = f"{get_language()}|{request.get_full_path()}"
+        key = "page:" + hashlib.sha256(page.encode()).hexdigest()
+        response = cache.get(key)
+        if response is not None:
+            return response
+        response = view(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.cookies
+            and not response.streaming
+            and not _private(response)
+        ):
+            if hasattr(response, "render"):
+                response.render()
+            cache.set(key, response, seconds)
+        return response
+
+    return wrapped

@@ -1,0 +1,74 @@
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 10
+
+
+def test_an_anonymous_reload_costs_no_query(
+    client, page_cache, campaign, django_assert_num_queries
+):
+    first = client.get(campaign.get_absolute_url())
+    with django_assert_num_queries(0):
+        again = client.get(campaign.get_absolute_url())
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert "script-src 'self'" in again["Content-Security-Policy"]
+
+
+def test_figures_catch_up_once_the_cache_expires(client, page_cache, settings, campaign):
+    client.get(campaign.get_absolute_url())
+    factories.make_report(campaign, country="LT", quantity=7)
+    assert 'data-country="LT"' not in client.get(campaign.get_absolute_url()).text
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    assert 'data-country="LT"' in client.get(campaign.get_absolute_url()).text
+
+
+def test_a_signed_in_visitor_never_gets_the_anonymous_page(client, page_cache, volunteer):
+    client.get("/")
+    client.force_login(volunteer)
+    body = client.get("/").text
+    assert "Sign out" in body and "Sign in</a>" not in body
+
+
+def test_each_language_has_its_own_copy(client, page_cache, campaign):
+    english = client.get("/campaigns/", HTTP_ACCEPT_LANGUAGE="en")
+    russian = client.get("/campaigns/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert english.headers["Content-Language"] == "en"
+    assert russian.headers["Content-Language"] == "ru"
+    assert '<html lang="ru">' in russian.text
+    assert '<html lang="en">' in client.get("/campaigns/", HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_a_page_shown_with_a_message_is_neither_served_nor_stored(client, page_cache, campaign):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    anonymous = client.get(campaign.get_absolute_url()).text
+    # A visitor who just sent a form carries the thank-you message in a cookie.
+    storage = CookieStorage(client.get("/").wsgi_request)
+    storage.add(constants.SUCCESS, "Thank you, Anna!")
+    response = client.get("/")
+    storage.update(response)
+    client.cookies["messages"] = response.cookies["messages"].value
+    shown = client.get(campaign.get_absolute_url()).text
+    assert "Thank you, Anna!" in shown and shown != anonymous
+    del client.cookies["messages"]
+    assert "Thank you, Anna!" not in client.get(campaign.get_absolute_url()).text
+
+
+def test_forms_are_never_cached(client, page_cache, prisoner):
+    url = reverse("letters:write", kwargs={"slug": prisoner.slug})
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == 200
+    stamp = 'name="started" value="'
+    assert stamp in first.text
+    # Each showing carries its own CSRF cookie/token and spam stamp.
+    assert "csrftoken" in second.cookies
