@@ -488,16 +488,18 @@ def measure_ledger(names: dict, *, runs: int) -> dict:
 
     def floor():
         with connection.cursor() as cursor:
-            cursor.execute(report.FLOOR_SQL, [big.pk])
-            cursor.fetchall()
+            for sql in report.FLOOR_SQL:
+                cursor.execute(sql, [big.pk])
+                cursor.fetchall()
 
     def floor_serial():
         # PostgreSQL never plans INSERT ... SELECT in parallel; this shows what
         # the floor costs under the same restriction.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            cursor.execute(report.FLOOR_SQL, [big.pk])
-            cursor.fetchall()
+            for sql in report.FLOOR_SQL:
+                cursor.execute(sql, [big.pk])
+                cursor.fetchall()
 
     def recompute():
         campaign_tallies_recompute(campaign_id=big.pk)

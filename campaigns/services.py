@@ -11,8 +11,8 @@ How a tally stays exact (DESIGN, "Tallies, precisely"):
   with a conditional UPDATE and only the caller that flipped the marker
   queues the task. The task claims the marker before it reads the tally
   rows, so a duplicate delivery does nothing and a burst costs one refresh.
-* The full recompute (one SELECT ... GROUP BY country, kind, day over the
-  ledger, replacing the rows) is the check: the periodic reconcile runs it
+* The full recompute (a SELECT ... GROUP BY over the ledger for the tally
+  rows and one for the daily rows, replacing them) is the check: the periodic reconcile runs it
   for active and overdue campaigns and logs any drift it had to repair. On
   PostgreSQL, writers hold a shared advisory lock per campaign and the
   recompute an exclusive one, so it never interleaves with a difference.
@@ -289,25 +289,29 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_TALLY_LOCK, campaign_id])
         before = _tally_rows(campaign_id)
-        # One scan of the ledger, as a plain SELECT: PostgreSQL runs it with
-        # parallel workers, which it never does for INSERT ... SELECT. The
-        # groups (country x kind x day) are few; they are rolled up here.
-        # DATE() is SQLite's function and PostgreSQL's cast; both take the
-        # day in the connection's time zone, which Django sets to UTC.
+        # Plain SELECTs, which PostgreSQL runs with parallel workers (it never
+        # does for INSERT ... SELECT); one per kind of row, because grouping
+        # by country, kind and day at once makes ten times the groups and
+        # costs more than the two aggregates together. DATE() is SQLite's
+        # function and PostgreSQL's cast; both take the day in the
+        # connection's time zone, which Django sets to UTC.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT country, kind, DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
-                "WHERE campaign_id = %s GROUP BY country, kind, DATE(occurred_at)",
+                f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
+                "WHERE campaign_id = %s GROUP BY country, kind",
                 [campaign_id],
             )
-            groups = cursor.fetchall()
-        by_country_kind: dict[tuple[str, str], int] = {}
-        by_day: dict[dt.date, int] = {}
-        for country, kind, day, quantity in groups:
-            if isinstance(day, str):  # SQLite returns the day as text
-                day = dt.date.fromisoformat(day)
-            by_country_kind[(country, kind)] = by_country_kind.get((country, kind), 0) + quantity
-            by_day[day] = by_day.get(day, 0) + quantity
+            by_country_kind = {(country, kind): q for country, kind, q in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
+                "WHERE campaign_id = %s GROUP BY DATE(occurred_at)",
+                [campaign_id],
+            )
+            by_day = {
+                # SQLite returns the day as text.
+                dt.date.fromisoformat(day) if isinstance(day, str) else day: quantity
+                for day, quantity in cursor.fetchall()
+            }
         Tally.objects.filter(campaign_id=campaign_id).delete()
         Tally.objects.bulk_create(
             Tally(campaign_id=campaign_id, country=country, kind=kind, quantity=quantity)
