@@ -249,13 +249,23 @@ def _optional_rows(key: str, seeded: dict, *, n: int, first: int) -> int | str:
         model = None
     if model is None:
         return f"not generated: no {label}.{name} model on this branch"
+    from django.contrib.auth import get_user_model
+
+    # Events belong to an organiser; one bench account owns them all.
+    organiser, _ = get_user_model().objects.get_or_create(
+        username="bench-organiser", defaults={"email": "bench-organiser@example.org"}
+    )
     try:
         with transaction.atomic():
             return _fill(
                 model,
                 n=n,
                 first=first,
-                context={"campaign": seeded["big"], "prisoner": seeded["prisoner"]},
+                context={
+                    "campaign": seeded["big"],
+                    "prisoner": seeded["prisoner"],
+                    "organiser": organiser,
+                },
             )
     except Exception as exc:  # a model we cannot fill must not stop the bench
         return f"not generated: {type(exc).__name__}: {exc}"
