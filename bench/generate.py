@@ -104,6 +104,8 @@ def _fill(model, *, n: int, first: int, context: dict) -> int:
             continue
         if getattr(field, "auto_now_add", False) or (field.null and not field.choices):
             continue
+        if field.blank and not field.choices and not isinstance(field, models.ForeignKey):
+            continue  # optional: left empty, as a person filling the form would
         if field.choices:
             values = [c[0] for c in field.choices]
             fixed[field.name] = next((v for v in preferred if v in values), values[0])

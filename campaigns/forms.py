@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config.antispam import SpamCheckedForm
-from config.countries import country_choices
+from config.countries import CountryChoiceField
 
 
 class SignatureForm(SpamCheckedForm):
@@ -16,9 +16,9 @@ class SignatureForm(SpamCheckedForm):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    country = forms.ChoiceField(
+    country = CountryChoiceField(
         label=_("Country"),
-        choices=country_choices(_("Choose a country")),
+        blank_label=_("Choose a country"),
         help_text=_("Where you sign from: it is counted on the map."),
     )
     email = forms.EmailField(

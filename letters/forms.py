@@ -6,7 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from config.antispam import SpamCheckedForm
-from config.countries import country_choices
+from config.countries import CountryChoiceField
 from letters import services
 from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
@@ -75,9 +75,9 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         validators=[reject_control_characters],
         help_text=_("A first name or a pseudonym. The prison censor reads every letter."),
     )
-    country = forms.ChoiceField(
+    country = CountryChoiceField(
         label=_("Your country"),
-        choices=country_choices("—"),
+        blank_label="—",
         help_text=_("It puts your letter on the solidarity map."),
     )
     sender_email = forms.EmailField(
