@@ -398,7 +398,9 @@ def measure_http(base: str, names: dict, *, runs: int, duration: int, connection
 
 
 def measure_page_weight(url: str) -> dict:
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    from tests.browser import CHROMIUM as chromium
+    from tests.browser import CHROMIUM_ARGS
+
     if not Path(chromium).exists():
         return {
             "absent": "not measured: Debian's chromium is not installed (apt-get install chromium)"
@@ -410,16 +412,7 @@ def measure_page_weight(url: str) -> dict:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(extra_http_headers={"X-Forwarded-Proto": "https"})
         page = context.new_page()

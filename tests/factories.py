@@ -2,11 +2,13 @@
 
 import datetime as dt
 import itertools
+import re
 import time
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.test import TestCase
+from django.urls import reverse
 
 from campaigns.models import Campaign, OfflineReport
 from campaigns.services import offline_report_save
@@ -100,3 +102,13 @@ def wait_for(predicate, timeout=30.0):
             return True
         time.sleep(0.2)
     return False
+
+
+def sign(client, campaign, **data):
+    """Sign a campaign through its form, as a visitor would (stamp included)."""
+    form = {"display_name": "Anna", "country": "PL", "email": "anna@example.org", "website": ""}
+    form.update(data)
+    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
+    form["started"] = re.search(r'name="started" value="([^"]+)"', page.text).group(1)
+    with committed():
+        return client.post(reverse("campaigns:sign", args=[campaign.slug]), form, follow=True)

@@ -9,18 +9,9 @@ from django.utils import timezone
 
 from campaigns import tasks
 from campaigns.models import Signature
-from tests.factories import committed
+from tests.factories import sign
 
 pytestmark = pytest.mark.django_db
-
-
-def sign(client, campaign, **data):
-    form = {"display_name": "Anna", "country": "PL", "email": "anna@example.org", "website": ""}
-    form.update(data)
-    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
-    form["started"] = re.search(r'name="started" value="([^"]+)"', page.text).group(1)
-    with committed():
-        return client.post(reverse("campaigns:sign", args=[campaign.slug]), form, follow=True)
 
 
 def test_it_resends_a_confirmation_link_at_most_once_a_day(client, campaign):

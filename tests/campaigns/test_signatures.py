@@ -10,20 +10,11 @@ from django.urls import Resolver404, resolve, reverse
 from campaigns import services
 from campaigns.models import Action, Campaign, Signature, Tally
 from tests import factories
-from tests.factories import committed
+from tests.factories import committed, sign
 
 pytestmark = pytest.mark.django_db
 
 CANARY = "canary-7f3a9@example.org"
-
-
-def sign(client, campaign, **data):
-    form = {"display_name": "Anna", "country": "PL", "email": "anna@example.org", "website": ""}
-    form.update(data)
-    page = client.get(reverse("campaigns:sign", args=[campaign.slug]))
-    form["started"] = re.search(r'name="started" value="([^"]+)"', page.text).group(1)
-    with committed():
-        return client.post(reverse("campaigns:sign", args=[campaign.slug]), form, follow=True)
 
 
 def confirm_link(message) -> str:
