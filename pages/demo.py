@@ -305,15 +305,21 @@ def seed_marathon_reports(campaign: Campaign) -> None:
     campaign_services.campaign_tallies_recompute(campaign_id=campaign.pk)
 
 
-def seed_admin(*, email: str, password: str):
+def seed_staff(*, email: str, password: str, group: str | None = None):
+    """A staff account that can sign in now: a superuser, or a member of one role."""
     from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
 
     User = get_user_model()
-    user = User.objects.filter(email__iexact=email).first() or User(username="admin", email=email)
+    user = User.objects.filter(email__iexact=email).first() or User(
+        username=email.split("@")[0], email=email
+    )
     user.is_staff = True
-    user.is_superuser = True
+    user.is_superuser = group is None
     user.set_password(password)
     user.save()
+    if group is not None:
+        user.groups.set([Group.objects.get(name=group)])
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )

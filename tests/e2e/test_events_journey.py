@@ -1,10 +1,8 @@
 """An activist logs an event, a moderator publishes it, a visitor finds it."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core import mail
 from playwright.sync_api import expect
@@ -19,10 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     live_server, page, shoot, third_party_requests
 ):
-    # Transactional tests run after a flush that may have emptied the group
-    # the migrations made: make it again the migrations' way.
-    for migration in ("0002_moderators_group", "0006_moderators_delete_photos"):
-        importlib.import_module(f"events.migrations.{migration}").grant(apps, None)
     moderator = factories.make_user(
         email="moderator@example.org", password="moderator passphrase 1", is_staff=True
     )

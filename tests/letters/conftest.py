@@ -1,8 +1,7 @@
-import importlib
 import time
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core import signing
 
 from letters import services
@@ -50,16 +49,8 @@ def make_letter(prisoner, *, body=None, country="PL", campaign=None, email=None,
 
 
 def moderators_group() -> Group:
-    """The group the data migration made; rebuilt from the migration's own list
-    when an earlier transactional test's flush removed it."""
-    group, created = Group.objects.get_or_create(name="Moderators")
-    if created:
-        migration = importlib.import_module("letters.migrations.0002_moderators_group")
-        for app_label, codename in migration.MODERATOR_PERMISSIONS:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    return group
+    # config/roles.py applies the roles after migrate and after every flush.
+    return Group.objects.get(name="Moderators")
 
 
 @pytest.fixture

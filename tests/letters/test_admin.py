@@ -6,7 +6,6 @@ import re
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from letters.pdf import batch_pdf
 from prisoners.models import Prisoner
 from tests import factories
 from tests.factories import committed
-from tests.letters.conftest import make_letter, moderators_group
+from tests.letters.conftest import make_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -211,21 +210,6 @@ def test_the_migration_turns_old_log_words_into_codes(prisoner):
         "translation_saved",
         "reply_received",
     ]
-
-
-def test_reversing_the_group_migration_takes_back_only_the_letters_permissions(moderator):
-    migration = importlib.import_module("letters.migrations.0002_moderators_group")
-    group = moderators_group()
-    # Another app's grant in the same group (events makes one).
-    group.permissions.add(Permission.objects.get(codename="view_event"))
-    apps_of_group = set(group.permissions.values_list("content_type__app_label", flat=True))
-    assert {"letters", "events", "prisoners"} <= apps_of_group
-    migration.remove_group(django_apps, None)
-    group.refresh_from_db()  # still there
-    assert list(group.user_set.all()) == [moderator]
-    assert set(group.permissions.values_list("content_type__app_label", flat=True)) == (
-        apps_of_group - {"letters"}
-    )
 
 
 def test_a_moderator_sees_the_writers_e_mail_and_can_search_it(client, moderator, prisoner):

@@ -2,25 +2,32 @@ import secrets
 
 from django.core.management.base import BaseCommand
 
+from config import roles
 from events import demo as events_demo
 from letters.demo import seed_letters
 from pages import demo
 
-ADMIN_EMAIL = "admin@example.org"
+# The demo's staff: one account per role, so each can be tried as it is.
+STAFF = [
+    ("Admin", "admin@example.org", None),
+    ("Moderator", "moderator@example.org", roles.MODERATORS),
+    ("Editor", "editor@example.org", roles.EDITORS),
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (prisoners, campaigns, ledger) and the demo staff account. Idempotent."
+        "Load the demo data (prisoners, campaigns, ledger) and the demo staff accounts "
+        "(admin, moderator, editor). Idempotent."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--admin-password",
-            help="Password for the demo staff account (default: a new random one, printed).",
+            help="Password for the demo staff accounts (default: new random ones, printed).",
         )
         parser.add_argument(
-            "--no-admin", action="store_true", help="Do not create or touch the staff account."
+            "--no-admin", action="store_true", help="Do not create or touch the staff accounts."
         )
 
     def handle(self, *args, admin_password=None, no_admin=False, **options):
@@ -37,13 +44,17 @@ class Command(BaseCommand):
         if no_admin:
             seed_letters()
             return
-        password = admin_password or secrets.token_urlsafe(12)
-        admin = demo.seed_admin(email=ADMIN_EMAIL, password=password)
-        seed_letters(moderator=admin)
+        accounts = []
+        for role, email, group in STAFF:
+            password = admin_password or secrets.token_urlsafe(12)
+            user = demo.seed_staff(email=email, password=password, group=group)
+            accounts.append((role, email, password, user))
+        seed_letters(moderator=accounts[1][3])
+        self.stdout.write("\n  Sign in at http://127.0.0.1:8000/admin/ as")
+        for role, email, password, _user in accounts:
+            self.stdout.write(f"  {role:<10} {email:<24} password: {password}")
         self.stdout.write(
-            "\n  Admin: http://127.0.0.1:8000/admin/\n"
-            f"  E-mail: {ADMIN_EMAIL}\n"
-            f"  Password: {password}\n"
-            "  (a new password is generated on each run; "
-            "`manage.py changepassword admin` sets your own)\n"
+            "  (new passwords on each run; `manage.py changepassword <name>` sets your own.\n"
+            "   The moderator decides on letters and events; the editor keeps prisoners,\n"
+            "   facilities, campaigns and offline reports.)\n"
         )
