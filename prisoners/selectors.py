@@ -13,7 +13,7 @@ ORDERINGS = {"needs_letters"}
 
 
 def prisoner_list(*, status: str | None = None, order: str | None = None) -> QuerySet[Prisoner]:
-    qs = Prisoner.objects.filter(is_published=True)
+    qs = Prisoner.objects.published()
     if status:
         qs = qs.filter(status=status)
     if order == "needs_letters":
@@ -33,7 +33,7 @@ def prisoner_list(*, status: str | None = None, order: str | None = None) -> Que
 
 def prisoner_get_published(*, slug: str) -> Prisoner:
     return (
-        Prisoner.objects.filter(is_published=True)
+        Prisoner.objects.published()
         .prefetch_related(
             Prefetch(
                 "imprisonments",
@@ -42,6 +42,10 @@ def prisoner_get_published(*, slug: str) -> Prisoner:
                 ),
             ),
             "case_events",
+            # campaigns.PrisonerTally by its related name: prisoners imports
+            # no other app; the ledger writes these rows (the dependency
+            # points from campaigns to here).
+            "solidarity_tallies",
         )
         .get(slug=slug)
     )

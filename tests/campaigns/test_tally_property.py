@@ -55,7 +55,7 @@ def tallied(campaign) -> tuple[Counter, Counter]:
 def test_it_ends_equal_to_a_recount_after_any_interleaving(monkeypatch, steps):
     # The map drawing queued after each change has its own tests; here it
     # would only make every example slow.
-    monkeypatch.setattr(services, "_map_render_enqueue", lambda campaign_id: None)
+    monkeypatch.setattr(services.tallies, "_map_render_enqueue", lambda campaign_id: None)
     campaigns = [factories.make_campaign(), factories.make_campaign()]
     sources = [
         OfflineReport.objects.create(
