@@ -286,3 +286,70 @@ def test_deleting_a_campaign_keeps_its_acts_on_the_map(campaign):
     assert Action.objects.get().campaign is None
     assert GlobalTally.objects.get().quantity == 5
     assert services.global_tallies_recompute() is False
+
+
+# --- the data migration -------------------------------------------------------------
+
+
+def test_the_migrations_count_existing_events_and_letters_and_fill_the_global_rows(
+    organiser, moderator, campaign, prisoner
+):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from campaigns.models import DailyTally, Tally
+    from events.models import Event
+    from letters.models import Letter
+
+    # As the old rules left them: events without a campaign or a report, and
+    # letters outside campaigns, had no actions; no global rows existed.
+    bare = make_event(organiser, campaign=None, country="PL", status=Event.Status.PUBLISHED)
+    reported = make_event(organiser, campaign=campaign, status=Event.Status.PUBLISHED)
+    EventReport.objects.create(event=reported, participants=12, postcards=0)
+    make_event(organiser, campaign=campaign, country="DE")  # waiting: not counted
+    letter = make_letter(prisoner, country="LV", campaign=None)
+    Letter.objects.filter(pk=letter.pk).update(campaign=None, status=Letter.Status.APPROVED)
+    factories.make_report(campaign, country="JP", quantity=4)
+    for model in (GlobalTally, GlobalDailyTally, PrisonerTally, Tally, DailyTally):
+        model.objects.all().delete()
+    Campaign.objects.update(actions_total=0, countries_total=0)
+
+    for name in (
+        "events.migrations.0011_events_count_at_publication",
+        "letters.migrations.0006_letters_count_outside_campaigns",
+        "campaigns.migrations.0007_rebuild_tallies",
+    ):
+        # The functions only read the editor's connection.
+        importlib.import_module(name).forwards(apps, SimpleNamespace(connection=connection))
+
+    assert {
+        (a.source_id, a.kind, a.campaign_id)
+        for a in Action.objects.exclude(source_type__model="offlinereport")
+    } == {
+        (bare.pk, "event", None),
+        (reported.pk, "event", campaign.pk),
+        (reported.pk, "participant", campaign.pk),
+        (letter.pk, "letter", None),
+    }
+    assert {(t.country, t.kind): t.quantity for t in GlobalTally.objects.all()} == {
+        ("PL", "event"): 1,
+        ("LT", "event"): 1,
+        ("LT", "participant"): 12,
+        ("LV", "letter"): 1,
+        ("JP", "letter"): 4,
+    }
+    assert PrisonerTally.objects.get(prisoner=prisoner).quantity == 1
+    campaign.refresh_from_db()
+    assert (campaign.actions_total, campaign.countries_total) == (1 + 12 + 4, 2)
+    # Run again: nothing doubles.
+    for name in (
+        "events.migrations.0011_events_count_at_publication",
+        "letters.migrations.0006_letters_count_outside_campaigns",
+    ):
+        # The functions only read the editor's connection.
+        importlib.import_module(name).forwards(apps, SimpleNamespace(connection=connection))
+    assert Action.objects.count() == 5
+    assert services.global_tallies_recompute() is False
