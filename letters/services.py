@@ -74,6 +74,7 @@ def prisoner_current_facility(*, prisoner: Prisoner) -> Facility | None:
 
 def prisoner_can_be_written_to(*, prisoner: Prisoner) -> bool:
     """Letters may be written: the person is behind bars (not released, not dead)."""
+    # The instance form of Prisoner.objects.writable().
     return prisoner.is_published and prisoner.is_behind_bars
 
 

@@ -35,9 +35,12 @@ class PrisonerQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def behind_bars(self):
+        return self.filter(status__in=Prisoner.BEHIND_BARS)
+
     def writable(self):
         """Published and behind bars: who the site takes letters for."""
-        return self.published().filter(status__in=Prisoner.BEHIND_BARS)
+        return self.published().behind_bars()
 
 
 class Prisoner(models.Model):

@@ -18,7 +18,7 @@ def prisoner_list(*, status: str | None = None, order: str | None = None) -> Que
         qs = qs.filter(status=status)
     if order == "needs_letters":
         behind_bars = Case(
-            When(status__in=[Prisoner.Status.DETAINED, Prisoner.Status.CONVICTED], then=0),
+            When(status__in=Prisoner.BEHIND_BARS, then=0),
             default=1,
         )
         qs = qs.order_by(behind_bars, "letters_recent", "name")
@@ -68,10 +68,8 @@ def birthdays_upcoming(*, today: dt.date, days: int) -> list[UpcomingBirthday]:
         window = Q(birthday_key__gte=start_key) | Q(birthday_key__lte=end_key)
     qs = (
         prisoner_list()
-        .filter(
-            status__in=[Prisoner.Status.DETAINED, Prisoner.Status.CONVICTED],
-            birthday_month__isnull=False,
-        )
+        .behind_bars()
+        .filter(birthday_month__isnull=False)
         .annotate(birthday_key=F("birthday_month") * 100 + F("birthday_day"))
         .filter(window)
     )
