@@ -176,6 +176,10 @@ def test_the_country_page_shows_figures_by_kind_and_campaign_and_events(
     assert "Lanterns in Warsaw" in body and "Not yet published" not in body
     assert "1 event<" in body
     assert 'id="map-data"' in body
+    # The small map's markers: Poland's published events only.
+    assert '"events_url": "/api/events.geojson?country=PL"' in body
+    features = client.get("/api/events.geojson?country=PL").json()["features"]
+    assert [f["properties"]["title"] for f in features] == ["Lanterns in Warsaw"]
     # Germany's figures are not Poland's.
     assert "99" not in body
 
