@@ -230,7 +230,7 @@ def grow(seeded: dict, *, actions: int, letters: int, events: int) -> dict:
 def _actions(seeded: dict, *, campaign, n: int, first: int) -> None:
     from django.db import connection
 
-    from campaigns.services import campaign_tallies_recompute
+    from campaigns.services import campaign_tallies_recompute, global_tallies_recompute
 
     _insert_actions(
         campaign=campaign, prisoner_ids=seeded["ids"], countries=seeded["codes"], n=n, first=first
@@ -238,6 +238,8 @@ def _actions(seeded: dict, *, campaign, n: int, first: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE campaigns_action")
     campaign_tallies_recompute(campaign_id=campaign.pk)
+    # Rows inserted in bulk bypass the differences: fill /map/'s rows too.
+    global_tallies_recompute()
 
 
 def _optional_rows(key: str, seeded: dict, *, n: int, first: int) -> int | str:

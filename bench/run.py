@@ -75,6 +75,8 @@ QUERY_PAGES = [
     "/events/",
     "/api/events.geojson",
     "/map/",
+    "/map/PL/",
+    "/api/countries/PL/",
     "/prisoners/{prisoner}/write/",
 ]
 

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -10,6 +12,25 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from prisoners.models import Prisoner
+
+
+class CampaignQuerySet(models.QuerySet):
+    """The one definition of which campaigns are public and which are running."""
+
+    def published(self):
+        return self.filter(is_published=True)
+
+    def active(self, *, today: dt.date | None = None, ended_within: dt.timedelta | None = None):
+        """Started and not ended (or ended less than ``ended_within`` ago), published or not."""
+        today = today or timezone.localdate()
+        last_day = today - (ended_within or dt.timedelta(0))
+        return self.filter(starts_on__lte=today).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=last_day)
+        )
+
+    def running(self, *, today: dt.date | None = None):
+        """Published and going on today: where a letter without a chosen campaign may count."""
+        return self.published().active(today=today)
 
 
 class Campaign(models.Model):
@@ -49,6 +70,8 @@ class Campaign(models.Model):
     # The tally time (epoch seconds) the rendered map under MEDIA shows;
     # written only by campaigns.services.campaign_map_render. 0: none yet.
     map_version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("campaign")
@@ -97,12 +120,18 @@ class Action(models.Model):
     """One act of solidarity in the ledger.
 
     Every countable thing (an approved letter, a confirmed signature, a
-    published event report, an offline report) yields its actions through
-    campaigns.services.action_record; a source yields each kind once.
+    published event and its report, an offline report) yields its actions
+    through campaigns.services.action_record; a source yields each kind once.
+    An action outside any campaign (campaign NULL) still counts in the
+    global tallies.
     """
 
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
+    # SET_NULL: deleting a campaign does not undo what people did; its acts
+    # stay in the ledger, outside any campaign, and in the global tallies.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, related_name="actions", null=True, blank=True
+    )
     prisoner = models.ForeignKey(
         Prisoner, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
@@ -169,6 +198,62 @@ class DailyTally(models.Model):
         return f"{self.campaign_id} {self.day}: {self.quantity}"
 
 
+class GlobalTally(models.Model):
+    """The whole ledger (in and outside campaigns) summed per country and kind."""
+
+    country = CountryField(_("country"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("global tally")
+        verbose_name_plural = _("global tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "kind"], name="one_global_tally_per_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.country} {self.kind}: {self.quantity}"
+
+
+class GlobalDailyTally(models.Model):
+    """The whole ledger summed per day (UTC). Recomputable."""
+
+    day = models.DateField(_("day"), unique=True)
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("global daily tally")
+        verbose_name_plural = _("global daily tallies")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day}: {self.quantity}"
+
+
+class PrisonerTally(models.Model):
+    """The whole ledger summed per prisoner and kind, for the profile. Recomputable."""
+
+    prisoner = models.ForeignKey(
+        Prisoner, on_delete=models.CASCADE, related_name="solidarity_tallies"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("prisoner tally")
+        verbose_name_plural = _("prisoner tallies")
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prisoner", "kind"], name="one_prisoner_tally_per_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.prisoner_id} {self.kind}: {self.quantity}"
+
+
 class Signature(models.Model):
     """A name added to a campaign; it counts once its e-mail is confirmed."""
 
@@ -214,6 +299,9 @@ class OfflineReport(models.Model):
         on_delete=models.CASCADE,
         related_name="offline_reports",
         verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for actions outside any campaign: they still count on the map."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
     quantity = models.PositiveIntegerField(_("how many"))

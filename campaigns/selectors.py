@@ -4,13 +4,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet, Sum
-from django.utils import timezone
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django_countries import countries
 
 from campaigns import mapdata
-from campaigns.models import ActionKind, Campaign, DailyTally, Tally
+from campaigns.models import ActionKind, Campaign, DailyTally, GlobalTally, Tally
 
 # Columns of the per-country table, in the order a reader expects them.
 TABLE_KINDS = [
@@ -24,16 +24,13 @@ TABLE_KINDS = [
 
 
 def campaign_list_published() -> QuerySet[Campaign]:
-    return Campaign.objects.filter(is_published=True)
+    return Campaign.objects.published()
 
 
 def campaigns_for_home(*, limit: int = 6) -> list[Campaign]:
     """Active campaigns first, then the most recent ones."""
-    today = timezone.localdate()
     campaigns = list(campaign_list_published()[: limit * 2])
-    campaigns.sort(
-        key=lambda c: (not (c.starts_on <= today and (c.ends_on is None or c.ends_on >= today)),)
-    )
+    campaigns.sort(key=lambda c: not c.is_active)
     return campaigns[:limit]
 
 
@@ -118,6 +115,8 @@ class MapData:
             "none_colour": mapdata.NO_ACTIONS_COLOUR,
             "kinds": {k: str(label) for k, label in table_kinds()},
             "events_url": events_url,
+            # The country page's address with "__CODE__" for the alpha-2 code.
+            "country_url": reverse("country", kwargs={"code": "__CODE__"}),
             "total_label": gettext("Total"),
             "no_actions_label": gettext("No actions counted yet."),
         }
@@ -153,21 +152,103 @@ def campaign_map_data(*, campaign: Campaign) -> MapData:
 
 
 def world_map_data() -> MapData:
-    """All published campaigns together, summed from their tally rows."""
+    """Every act, in or outside campaigns: the global tally rows, cached.
+
+    A draft campaign's acts count here too: people did them, and the figures
+    say nothing about the campaign.
+    """
     # Per language: the country names and labels in it are translated.
     key = f"map-data:world:{get_language()}"
     data = cache.get(key)
     if data is None:
-        tally = _tally_from_rows(
-            Tally.objects.filter(campaign__is_published=True)
-            .values_list("country", "kind")
-            .annotate(quantity=Sum("quantity"))
-            .values_list("country", "kind", "quantity")
-        )
+        tally = _tally_from_rows(GlobalTally.objects.values_list("country", "kind", "quantity"))
         data = _map_data(tally, [])
-        # Short: many campaigns feed it and no single tally time keys it.
+        # Short: no tally time keys the global rows; they move with every action.
         cache.set(key, data, settings.WORLD_MAP_CACHE_SECONDS)
     return data
+
+
+@dataclass
+class CampaignInCountry:
+    slug: str
+    title: str
+    total: int
+    by_kind: dict[str, int]
+
+    def cells(self) -> list[int]:
+        return [self.by_kind.get(k, 0) for k in TABLE_KINDS]
+
+
+@dataclass
+class CountryFigures:
+    """One country's figures: by kind (all acts) and by published campaign."""
+
+    code: str
+    name: str
+    map: MapData
+    campaigns: list[CampaignInCountry]
+
+    @property
+    def tally(self) -> CampaignTally:
+        return self.map.tally
+
+    def outside_campaigns(self) -> dict[str, int]:
+        """What no published campaign's row holds: acts outside any, or in a draft."""
+        inside: dict[str, int] = {}
+        for c in self.campaigns:
+            for kind, quantity in c.by_kind.items():
+                inside[kind] = inside.get(kind, 0) + quantity
+        by_kind = self.tally.by_kind
+        return {k: by_kind.get(k, 0) - inside.get(k, 0) for k in TABLE_KINDS}
+
+
+def country_figures(*, code: str) -> CountryFigures:
+    """Read two sets of tally rows (global, campaigns'), cached like /map/."""
+    key = f"country-figures:{get_language()}:{code}"
+    data = cache.get(key)
+    if data is None:
+        tally = _tally_from_rows(
+            GlobalTally.objects.filter(country=code).values_list("country", "kind", "quantity")
+        )
+        by_campaign: dict[int, CampaignInCountry] = {}
+        for campaign_id, slug, title, kind, quantity in (
+            Tally.objects.filter(country=code, campaign__is_published=True)
+            .order_by("campaign__starts_on", "campaign_id")
+            .values_list("campaign_id", "campaign__slug", "campaign__title", "kind", "quantity")
+        ):
+            row = by_campaign.setdefault(campaign_id, CampaignInCountry(slug, title, 0, {}))
+            row.by_kind[kind] = quantity
+            row.total += quantity
+        data = CountryFigures(
+            code=code,
+            name=str(countries.name(code)),
+            map=_map_data(tally, []),
+            campaigns=sorted(by_campaign.values(), key=lambda c: -c.total),
+        )
+        cache.set(key, data, settings.WORLD_MAP_CACHE_SECONDS)
+    return data
+
+
+def country_payload(*, figures: CountryFigures) -> dict:
+    """The tally API's country answer: figures only, nothing about who acted."""
+    return {
+        "country": figures.code,
+        "name": figures.name,
+        "totals": {
+            "actions": figures.tally.total,
+            "by_kind": {k: figures.tally.count(k) for k in TABLE_KINDS},
+        },
+        "campaigns": [
+            {
+                "campaign": c.slug,
+                "title": c.title,
+                "total": c.total,
+                "by_kind": {k: c.by_kind.get(k, 0) for k in TABLE_KINDS},
+            }
+            for c in figures.campaigns
+        ],
+        "outside_campaigns": figures.outside_campaigns(),
+    }
 
 
 def campaign_tally_payload(*, campaign: Campaign) -> dict:

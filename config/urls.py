@@ -30,7 +30,9 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("", include("events.urls")),
     path("map/", public_page(pages_views.world_map), name="map"),
+    path("map/<str:code>/", public_page(pages_views.country), name="country"),
     path("api/campaigns/", include("campaigns.api_urls")),
+    path("api/countries/<str:code>/", public_page(pages_views.country_api), name="country_api"),
     path("accounts/", include("allauth.urls")),
     # Without a CSRF token in the footer, public pages set no cookie and can be
     # cached; a forged request could at worst switch someone's language.

@@ -147,7 +147,14 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(EventReport)
 class EventReportAdmin(admin.ModelAdmin):
-    list_display = ["event", "participants", "letters_written", "signatures", "is_published"]
+    list_display = [
+        "event",
+        "participants",
+        "letters_written",
+        "postcards",
+        "signatures",
+        "is_published",
+    ]
     list_filter = ["is_published"]
     search_fields = ["event__title", "event__city"]
     raw_id_fields = ["event"]

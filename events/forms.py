@@ -164,8 +164,8 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
 
     def __init__(self, *args, photo_room: int = MAX_PHOTOS, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(is_published=True)
-        self.fields["prisoners"].queryset = Prisoner.objects.filter(is_published=True)
+        self.fields["campaign"].queryset = Campaign.objects.published()
+        self.fields["prisoners"].queryset = Prisoner.objects.published()
         self.fields["photos"].max_count = photo_room
         self.fields["latitude"].widget.attrs.update({"step": "any", "data-map-input": "lat"})
         self.fields["longitude"].widget.attrs.update({"step": "any", "data-map-input": "lon"})
@@ -264,6 +264,7 @@ class ReportForm(PhotoFieldsMixin, forms.ModelForm):
         fields = [
             "participants",
             "letters_written",
+            "postcards",
             "signatures",
             "other_actions",
             "other_actions_description",
@@ -274,12 +275,18 @@ class ReportForm(PhotoFieldsMixin, forms.ModelForm):
     def __init__(self, *args, photo_room: int = MAX_PHOTOS, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].max_count = photo_room
-        for name in ("participants", "letters_written", "signatures", "other_actions"):
+        self.fields["postcards"].required = False
+        for name in ("participants", "letters_written", "postcards", "signatures", "other_actions"):
             field = self.fields[name]
             field.widget.attrs.update({"min": 0, "max": MAX_REPORT_COUNT})
             # On the form field as well, so the refusal sits next to the figure
             # before the model is even built.
             field.validators.extend(self._meta.model._meta.get_field(name).validators)
+
+    def clean_postcards(self):
+        # Newer than the other figures: a report form opened before it
+        # existed (or left empty) sends none, which means none written.
+        return self.cleaned_data.get("postcards") or 0
 
     def clean(self):
         cleaned = super().clean()

@@ -100,6 +100,11 @@ def validate_event_year(value):
         )
 
 
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Event.Status.PUBLISHED)
+
+
 class Event(models.Model):
     class Kind(models.TextChoices):
         RALLY = "rally", _("Rally or picket")
@@ -183,6 +188,8 @@ class Event(models.Model):
     notified_change = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("event")
@@ -276,7 +283,10 @@ class EventReport(models.Model):
         _("participants"), default=0, validators=[_count_plausible]
     )
     letters_written = models.PositiveIntegerField(
-        _("letters and postcards written"), default=0, validators=[_count_plausible]
+        _("letters written"), default=0, validators=[_count_plausible]
+    )
+    postcards = models.PositiveIntegerField(
+        _("postcards written"), default=0, validators=[_count_plausible]
     )
     signatures = models.PositiveIntegerField(
         _("signatures collected"), default=0, validators=[_count_plausible]
@@ -298,6 +308,7 @@ class EventReport(models.Model):
             models.CheckConstraint(
                 condition=Q(participants__gte=0)
                 & Q(letters_written__gte=0)
+                & Q(postcards__gte=0)
                 & Q(signatures__gte=0)
                 & Q(other_actions__gte=0),
                 name="event_report_counts_not_negative",
@@ -305,6 +316,7 @@ class EventReport(models.Model):
             models.CheckConstraint(
                 condition=Q(participants__lte=MAX_REPORT_COUNT)
                 & Q(letters_written__lte=MAX_REPORT_COUNT)
+                & Q(postcards__lte=MAX_REPORT_COUNT)
                 & Q(signatures__lte=MAX_REPORT_COUNT)
                 & Q(other_actions__lte=MAX_REPORT_COUNT),
                 name="event_report_counts_plausible",

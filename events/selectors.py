@@ -23,7 +23,7 @@ class EventFilters:
 
 
 def event_list_published(*, filters: EventFilters = EventFilters()) -> QuerySet[Event]:
-    qs = Event.objects.filter(status=Event.Status.PUBLISHED).select_related("campaign")
+    qs = Event.objects.published().select_related("campaign")
     if filters.country:
         qs = qs.filter(country=filters.country)
     if filters.city:
@@ -65,10 +65,10 @@ def with_cover(qs: QuerySet[Event]) -> QuerySet[Event]:
 
 def event_get_public(*, pk: int) -> Event:
     return (
-        Event.objects.filter(status=Event.Status.PUBLISHED)
+        Event.objects.published()
         .select_related("campaign")
         .prefetch_related(
-            Prefetch("prisoners", queryset=Prisoner.objects.filter(is_published=True)),
+            Prefetch("prisoners", queryset=Prisoner.objects.published()),
             Prefetch("photos", queryset=photos_public()),
             Prefetch("report", queryset=EventReport.objects.filter(is_published=True)),
         )
@@ -79,7 +79,7 @@ def event_get_public(*, pk: int) -> Event:
 def events_for_home(*, limit: int = 3) -> tuple[list[Event], list[Event]]:
     """(upcoming, recent): two small queries whatever the number of events."""
     now = timezone.now()
-    published = Event.objects.filter(status=Event.Status.PUBLISHED)
+    published = Event.objects.published()
     upcoming = list(published.filter(ends_at__gte=now).order_by("starts_at", "id")[:limit])
     recent = list(published.filter(ends_at__lt=now).order_by("-starts_at", "-id")[:limit])
     return upcoming, recent
@@ -87,3 +87,13 @@ def events_for_home(*, limit: int = 3) -> tuple[list[Event], list[Event]]:
 
 def events_of_organiser(*, user) -> QuerySet[Event]:
     return Event.objects.filter(organiser=user).select_related("campaign").order_by("-created_at")
+
+
+def events_in_country(*, code: str, limit: int) -> list[Event]:
+    """A country's published events, newest first, at most ``limit`` (one query)."""
+    return list(
+        Event.objects.published()
+        .filter(country=code)
+        .select_related("campaign")
+        .order_by("-starts_at", "-id")[:limit]
+    )

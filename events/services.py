@@ -193,32 +193,36 @@ def event_report_save(
     return report
 
 
-def event_ledger_sync(*, event: Event) -> None:
-    """Make the ledger say what a published event with a published report did.
+# A report's figures, by the kind of action each adds to the ledger.
+REPORT_FIGURES = {
+    ActionKind.PARTICIPANT: "participants",
+    ActionKind.LETTER: "letters_written",
+    ActionKind.POSTCARD: "postcards",
+    ActionKind.SIGNATURE: "signatures",
+    ActionKind.OTHER: "other_actions",
+}
 
-    Anything else (not published, no report, report hidden, no campaign)
-    yields nothing, and whatever it yielded before is withdrawn. An event
-    without a campaign is not counted: the ledger counts per campaign.
+
+def event_ledger_sync(*, event: Event) -> None:
+    """Make the ledger say what a published event did.
+
+    A published event counts as one event in its country (in its campaign if
+    it has one, and in the global tallies either way); its published report
+    adds participants, letters, postcards, signatures and other actions. An
+    event that is not published yields nothing: whatever it yielded before
+    (at publication, from its report) is withdrawn.
     """
-    report = EventReport.objects.filter(event=event).first()
-    if not (
-        event.status == Event.Status.PUBLISHED
-        and report is not None
-        and report.is_published
-        and event.campaign_id
-    ):
+    if event.status != Event.Status.PUBLISHED:
         action_withdraw(source=event)
         return
+    report = EventReport.objects.filter(event=event, is_published=True).first()
     # "First" honoured prisoner: the first by name, so it does not change
     # with the order someone ticked the boxes.
     prisoner = event.prisoners.order_by("name", "pk").first()
-    figures = {
-        ActionKind.EVENT: 1,
-        ActionKind.PARTICIPANT: report.participants,
-        ActionKind.LETTER: report.letters_written,
-        ActionKind.SIGNATURE: report.signatures,
-        ActionKind.OTHER: report.other_actions,
-    }
+    figures = {ActionKind.EVENT: 1}
+    for kind, field in REPORT_FIGURES.items():
+        # Zero (no report, a hidden one, or nothing of that kind) withdraws.
+        figures[kind] = getattr(report, field) if report is not None else 0
     for kind, quantity in figures.items():
         action_record(
             source=event,

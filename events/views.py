@@ -37,7 +37,7 @@ def _querystring(request) -> str:
 
 @require_safe
 def event_list(request):
-    campaigns = list(Campaign.objects.filter(is_published=True).only("slug", "title"))
+    campaigns = list(Campaign.objects.published().only("slug", "title"))
     form, filters = _filters(request, campaigns=campaigns)
     qs = selectors.with_cover(selectors.event_list_published(filters=filters))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

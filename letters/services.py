@@ -10,8 +10,9 @@ Counting rules:
   counted in the prisoner's campaign when exactly one published campaign for
   them is running that day; it is stored on the letter at submission, so
   moderators see where it counts. With none or several, or when the writer
-  chose "No campaign" (None), the letter is in no campaign and yields no
-  action (the ledger counts campaigns); it still counts on the profile.
+  chose "No campaign" (None), the letter is in no campaign: its action has
+  no campaign and counts on /map/ and the profile (the global tallies), not
+  in any campaign's total.
 * The profile counters on Prisoner (letters_sent, letters_last_posted_on,
   letters_recent) are written here when a batch is posted.
 """
@@ -73,6 +74,7 @@ def prisoner_current_facility(*, prisoner: Prisoner) -> Facility | None:
 
 def prisoner_can_be_written_to(*, prisoner: Prisoner) -> bool:
     """Letters may be written: the person is behind bars (not released, not dead)."""
+    # The instance form of Prisoner.objects.writable().
     return prisoner.is_published and prisoner.is_behind_bars
 
 
@@ -81,12 +83,7 @@ def prisoner_receives_letters_now(*, prisoner: Prisoner, facility: Facility | No
 
 
 def campaigns_running_for(*, prisoner: Prisoner, today: dt.date | None = None) -> list[Campaign]:
-    today = today or timezone.localdate()
-    return list(
-        prisoner.campaigns.filter(is_published=True, starts_on__lte=today).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
-        )
-    )
+    return list(prisoner.campaigns.running(today=today))
 
 
 def body_fingerprint(body: str) -> str:
@@ -237,15 +234,14 @@ def letter_approve(*, letter: Letter, moderator) -> Letter:
         letter.moderated_at = timezone.now()
         letter.reject_reason = ""
         letter.save(update_fields=["status", "moderated_by", "moderated_at", "reject_reason"])
-        if letter.campaign_id:
-            ledger.action_record(
-                source=letter,
-                kind=_action_kind(letter),
-                campaign=letter.campaign,
-                country=letter.country.code,
-                prisoner=letter.prisoner,
-                occurred_at=letter.created_at,
-            )
+        ledger.action_record(
+            source=letter,
+            kind=_action_kind(letter),
+            campaign=letter.campaign,
+            country=letter.country.code,
+            prisoner=letter.prisoner,
+            occurred_at=letter.created_at,
+        )
         _log(letter, actor=moderator, action=LetterLog.Action.APPROVED, before=before)
     return letter
 

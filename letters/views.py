@@ -14,7 +14,7 @@ from prisoners.models import Prisoner
 
 def _published_prisoner(slug: str) -> Prisoner:
     try:
-        return Prisoner.objects.get(slug=slug, is_published=True)
+        return Prisoner.objects.published().get(slug=slug)
     except Prisoner.DoesNotExist:
         raise Http404 from None
 

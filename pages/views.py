@@ -3,14 +3,23 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_countries import countries
 
-from campaigns.selectors import campaigns_for_home, world_map_data
+from campaigns.models import ActionKind
+from campaigns.selectors import (
+    campaigns_for_home,
+    country_figures,
+    country_payload,
+    table_kinds,
+    world_map_data,
+)
 from campaigns.views import map_context
-from events.selectors import events_for_home
+from events.selectors import events_for_home, events_in_country
 from prisoners.selectors import birthdays_upcoming
 
 logger = logging.getLogger(__name__)
@@ -33,9 +42,13 @@ def home(request):
     )
 
 
+# Events listed on a country page; the figure above the list counts them all.
+COUNTRY_EVENTS_SHOWN = 50
+
+
 @require_safe
 def world_map(request):
-    """Every published campaign on one map, from their tally rows."""
+    """Every act, in or outside campaigns, from the global tally rows."""
     data = world_map_data()
     return render(
         request,
@@ -45,6 +58,53 @@ def world_map(request):
             "countries_count": sum(1 for r in data.tally.rows if r.code),
         },
     )
+
+
+def _country_code(code: str) -> str:
+    """The upper-case alpha-2 code, or 404 for anything that is not one."""
+    upper = code.upper()
+    if len(upper) != 2 or upper not in countries:
+        raise Http404
+    return upper
+
+
+@require_safe
+def country(request, code):
+    upper = _country_code(code)
+    if upper != code:
+        return redirect("country", code=upper, permanent=True)
+    figures = country_figures(code=upper)
+    events = events_in_country(code=upper, limit=COUNTRY_EVENTS_SHOWN)
+    events_total = figures.tally.count(ActionKind.EVENT)
+    outside = figures.outside_campaigns()
+    return render(
+        request,
+        "pages/country.html",
+        {
+            **map_context(figures.map, events_url="/api/events.geojson?country=" + upper),
+            "country": figures,
+            "campaign_rows": figures.campaigns,
+            "by_kind": [(kind, label, figures.tally.count(kind)) for kind, label in table_kinds()],
+            "outside": list(outside.values()),
+            "outside_total": sum(outside.values()),
+            "events": events,
+            "events_total": events_total,
+            "events_more": max(0, events_total - len(events)),
+            "small": True,
+            "api_url": reverse("country_api", kwargs={"code": upper}),
+        },
+    )
+
+
+@require_safe
+def country_api(request, code):
+    upper = _country_code(code)
+    if upper != code:
+        return redirect("country_api", code=upper, permanent=True)
+    response = JsonResponse(country_payload(figures=country_figures(code=upper)))
+    response["Cache-Control"] = f"public, max-age={settings.TALLY_API_CACHE_SECONDS}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _check_database() -> None:

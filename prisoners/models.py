@@ -31,6 +31,18 @@ class Facility(models.Model):
         return self.name
 
 
+class PrisonerQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def behind_bars(self):
+        return self.filter(status__in=Prisoner.BEHIND_BARS)
+
+    def writable(self):
+        """Published and behind bars: who the site takes letters for."""
+        return self.published().behind_bars()
+
+
 class Prisoner(models.Model):
     class Status(models.TextChoices):
         DETAINED = "detained", _("Detained")
@@ -87,6 +99,10 @@ class Prisoner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PrisonerQuerySet.as_manager()
+
+    BEHIND_BARS = (Status.DETAINED, Status.CONVICTED)
+
     class Meta:
         verbose_name = _("prisoner")
         verbose_name_plural = _("prisoners")
@@ -130,7 +146,7 @@ class Prisoner(models.Model):
 
     @property
     def is_behind_bars(self) -> bool:
-        return self.status in (self.Status.DETAINED, self.Status.CONVICTED)
+        return self.status in self.BEHIND_BARS
 
 
 class Imprisonment(models.Model):

@@ -13,12 +13,12 @@ ORDERINGS = {"needs_letters"}
 
 
 def prisoner_list(*, status: str | None = None, order: str | None = None) -> QuerySet[Prisoner]:
-    qs = Prisoner.objects.filter(is_published=True)
+    qs = Prisoner.objects.published()
     if status:
         qs = qs.filter(status=status)
     if order == "needs_letters":
         behind_bars = Case(
-            When(status__in=[Prisoner.Status.DETAINED, Prisoner.Status.CONVICTED], then=0),
+            When(status__in=Prisoner.BEHIND_BARS, then=0),
             default=1,
         )
         qs = qs.order_by(behind_bars, "letters_recent", "name")
@@ -33,7 +33,7 @@ def prisoner_list(*, status: str | None = None, order: str | None = None) -> Que
 
 def prisoner_get_published(*, slug: str) -> Prisoner:
     return (
-        Prisoner.objects.filter(is_published=True)
+        Prisoner.objects.published()
         .prefetch_related(
             Prefetch(
                 "imprisonments",
@@ -42,6 +42,10 @@ def prisoner_get_published(*, slug: str) -> Prisoner:
                 ),
             ),
             "case_events",
+            # campaigns.PrisonerTally by its related name: prisoners imports
+            # no other app; the ledger writes these rows (the dependency
+            # points from campaigns to here).
+            "solidarity_tallies",
         )
         .get(slug=slug)
     )
@@ -64,10 +68,8 @@ def birthdays_upcoming(*, today: dt.date, days: int) -> list[UpcomingBirthday]:
         window = Q(birthday_key__gte=start_key) | Q(birthday_key__lte=end_key)
     qs = (
         prisoner_list()
-        .filter(
-            status__in=[Prisoner.Status.DETAINED, Prisoner.Status.CONVICTED],
-            birthday_month__isnull=False,
-        )
+        .behind_bars()
+        .filter(birthday_month__isnull=False)
         .annotate(birthday_key=F("birthday_month") * 100 + F("birthday_day"))
         .filter(window)
     )

@@ -229,3 +229,16 @@ def test_a_withdrawal_from_a_drifted_row_is_left_to_the_reconcile(campaign, capl
     services.tallies_reconcile()
     assert tallies(campaign) == ledger_sum(campaign) == {("DE", "letter"): 2}
     assert keep.pk
+
+
+def test_running_campaigns_are_published_and_going_on_today(db):
+    today = dt.date(2024, 5, 20)
+    running = factories.make_campaign(starts_on=dt.date(2024, 5, 19), ends_on=today)
+    open_ended = factories.make_campaign(starts_on=dt.date(2012, 12, 7))
+    factories.make_campaign(starts_on=dt.date(2024, 5, 19), is_published=False)
+    factories.make_campaign(starts_on=dt.date(2024, 5, 21))  # not yet
+    ended = factories.make_campaign(starts_on=dt.date(2024, 5, 1), ends_on=dt.date(2024, 5, 15))
+    assert set(Campaign.objects.running(today=today)) == {running, open_ended}
+    # The reconcile's set: published or not, and ended up to a week ago.
+    assert ended in Campaign.objects.active(today=today, ended_within=dt.timedelta(days=7))
+    assert ended not in Campaign.objects.active(today=today)

@@ -206,18 +206,21 @@ def test_the_embed_may_be_framed_and_other_pages_may_not(client, campaign):
     assert client.post(reverse("campaigns:embed", args=[campaign.slug])).status_code == 405
 
 
-def test_the_world_map_sums_published_campaigns_only(client, campaign):
+def test_the_world_map_sums_every_act_draft_campaigns_included(client, campaign):
     other = factories.make_campaign()
     draft = factories.make_campaign(is_published=False)
     factories.make_report(campaign, country="PL", quantity=10)
     factories.make_report(other, country="PL", kind="signature", quantity=5)
+    # People wrote these; a campaign page not yet public does not undo that,
+    # and the map names no campaign.
     factories.make_report(draft, country="DE", quantity=99)
     response = client.get(reverse("map"))
     assert response.status_code == 200
     body = response.text
-    assert 'data-counter="total">15<' in body
-    assert 'data-counter="countries">1<' in body
-    assert 'data-country="PL"' in body and 'data-country="DE"' not in body
+    assert 'data-counter="total">114<' in body
+    assert 'data-counter="countries">2<' in body
+    assert 'data-country="PL"' in body and 'data-country="DE"' in body
+    assert draft.title not in body
     assert '"events_url": "/api/events.geojson"' in body
 
 

@@ -42,8 +42,11 @@ def test_it_seeds_the_2024_day_of_solidarity_events_idempotently(client):
     assert vilnius.report.participants == 100
     campaign = Campaign.objects.get(slug="day-of-solidarity-2024")
     assert set(events.values_list("campaign", flat=True)) == {campaign.pk}
-    # Only Vilnius has figures: one event action plus 100 participants.
-    assert sum(Action.objects.filter(campaign=campaign).values_list("quantity", flat=True)) == 101
+    # Every published event counts once; only Vilnius reported 100 participants.
+    assert sum(Action.objects.filter(campaign=campaign).values_list("quantity", flat=True)) == (
+        13 + 100
+    )
+    assert Action.objects.filter(campaign=campaign, kind="event").count() == 13
     page = client.get("/events/?country=PL").content.decode()
     assert "Letter marathon at the Belarusian Youth Hub" in page
     assert b"Parliament Square" in client.get("/events/feed.xml").content

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 
-from campaigns.models import Action, ActionKind
+from campaigns.models import Action, ActionKind, GlobalTally
 from events import services
 from events.models import Event, EventReport
 from tests.events.conftest import make_event
@@ -32,14 +32,23 @@ def test_it_records_a_published_reported_event_in_the_ledger(organiser, moderato
     event = make_event(organiser, campaign=campaign, prisoners=[second, campaign.prisoners.get()])
     with committed():
         services.event_publish(event=event, moderator=moderator)
-    assert _ledger(event) == {}  # no report yet
-    _report(event, organiser, participants=120, letters_written=40, signatures=300)
-    assert _ledger(event) == {"event": 1, "participant": 120, "letter": 40, "signature": 300}
+    # Published: one event in its country, before any report.
+    assert _ledger(event) == {"event": 1}
+    campaign.refresh_from_db()
+    assert campaign.actions_total == 1 and campaign.countries_total == 1
+    _report(event, organiser, participants=120, letters_written=40, postcards=30, signatures=300)
+    assert _ledger(event) == {
+        "event": 1,
+        "participant": 120,
+        "letter": 40,
+        "postcard": 30,
+        "signature": 300,
+    }
     action = Action.objects.get(source_id=event.pk, kind=ActionKind.PARTICIPANT)
     assert action.country == "LT"
     assert action.prisoner.name == "Ales Bialiatski"  # first by name
     campaign.refresh_from_db()
-    assert campaign.actions_total == 1 + 120 + 40 + 300
+    assert campaign.actions_total == 1 + 120 + 40 + 30 + 300
 
 
 def test_it_a_report_changed_twice_leaves_the_last_figures(organiser, moderator, campaign):
@@ -83,12 +92,33 @@ def test_it_withdraws_when_rejected_or_edited_after_publishing(organiser, modera
     assert campaign.actions_total == 0
 
 
-def test_it_records_nothing_for_an_event_without_a_campaign(organiser, moderator):
+def test_an_event_without_a_campaign_counts_globally_only(organiser, moderator, campaign):
     event = make_event(organiser, campaign=None)
     with committed():
         services.event_publish(event=event, moderator=moderator)
     _report(event, organiser, participants=10)
-    assert Action.objects.count() == 0
+    assert {
+        a.kind: (a.quantity, a.campaign_id, a.country)
+        for a in Action.objects.filter(source_id=event.pk)
+    } == {"event": (1, None, "LT"), "participant": (10, None, "LT")}
+    assert dict(GlobalTally.objects.values_list("kind", "quantity")) == {
+        "event": 1,
+        "participant": 10,
+    }
+    campaign.refresh_from_db()
+    assert campaign.actions_total == 0
+
+
+def test_a_hidden_report_takes_its_figures_back_but_not_the_event(organiser, moderator, campaign):
+    event = make_event(organiser, campaign=campaign)
+    with committed():
+        services.event_publish(event=event, moderator=moderator)
+    report = _report(event, organiser, participants=10, postcards=30)
+    EventReport.objects.filter(pk=report.pk).update(is_published=False)
+    with committed():
+        services.event_ledger_sync(event=event)
+    assert _ledger(event) == {"event": 1}
+    assert dict(GlobalTally.objects.values_list("kind", "quantity")) == {"event": 1}
 
 
 def test_it_e_mails_the_organiser_when_the_status_changes(organiser, moderator):

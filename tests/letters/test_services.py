@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns.models import Action
+from campaigns.models import Action, GlobalTally
 from letters import services
 from letters.models import DeliveryBatch, Letter
 from prisoners.models import Imprisonment, Prisoner
@@ -98,8 +98,14 @@ def test_it_respects_a_writers_choice_of_no_campaign(prisoner, campaign, moderat
         country="LV",
     )
     assert letter.campaign is None
-    services.letter_approve(letter=letter, moderator=moderator)
-    assert Action.objects.count() == 0
+    with factories.committed():
+        services.letter_approve(letter=letter, moderator=moderator)
+    # Counted outside any campaign: on /map/ and the profile, not in the campaign.
+    action = Action.objects.get()
+    assert (action.campaign, action.country, action.prisoner) == (None, "LV", prisoner)
+    assert GlobalTally.objects.get(country="LV").quantity == 1
+    campaign.refresh_from_db()
+    assert campaign.actions_total == 0
 
 
 def test_it_counts_in_no_campaign_when_several_are_running(prisoner, campaign, moderator):
@@ -107,7 +113,7 @@ def test_it_counts_in_no_campaign_when_several_are_running(prisoner, campaign, m
     letter = make_letter(prisoner)
     assert letter.campaign is None
     services.letter_approve(letter=letter, moderator=moderator)
-    assert Action.objects.count() == 0
+    assert Action.objects.get().campaign is None
 
 
 def test_it_ignores_campaigns_that_are_over(prisoner):

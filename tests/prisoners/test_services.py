@@ -46,3 +46,15 @@ def test_a_transfer_ends_the_current_place_and_starts_a_new_one(prisoner):
 def test_a_prisoner_cannot_be_held_in_two_places_at_once(prisoner):
     with pytest.raises(IntegrityError):
         Imprisonment.objects.create(prisoner=prisoner, facility=factories.make_facility())
+
+
+def test_writable_prisoners_are_published_and_behind_bars(db):
+    from prisoners.models import Prisoner
+    from tests import factories
+
+    detained = factories.make_prisoner(status=Prisoner.Status.DETAINED)
+    factories.make_prisoner(status=Prisoner.Status.RELEASED)
+    factories.make_prisoner(status=Prisoner.Status.DIED)
+    factories.make_prisoner(status=Prisoner.Status.CONVICTED, is_published=False)
+    assert list(Prisoner.objects.writable()) == [detained]
+    assert Prisoner.objects.published().count() == 3

@@ -1,0 +1,106 @@
+"""The action ledger and its tallies, signatures, offline reports, the drawn map.
+
+Split by concern; import the package (``from campaigns import services``)
+and call ``services.<name>``: every public function is re-exported here.
+
+* ``ledger``: action_record / action_withdraw, offline reports.
+* ``tallies``: the rows summed from the ledger, their refresh and reconcile.
+* ``signatures``: the double opt-in signature.
+* ``maps``: the PNG/SVG map drawn from a campaign's tally rows.
+
+What the ledger counts (DESIGN, "The ledger"): every source yields each kind
+once. A letter counts when approved, a signature when confirmed, an event
+once (kind "event") when published and its report's figures (participants,
+letters, postcards, signatures, other) while the report is published, an
+offline report when saved. The campaign is optional: an act outside any
+campaign is in the ledger with campaign NULL and counts in the global
+tallies, not in any campaign's.
+
+How a tally stays exact (DESIGN, "Tallies, precisely"):
+
+* Recording, correcting or withdrawing an action applies its difference in
+  the same transaction to every row it touches: the campaign's tally row
+  (country, kind) and daily row if it has a campaign, and always the global
+  rows (country and kind; day; prisoner and kind). The rows are exact when
+  it commits, and one more action costs the same on a ledger of any size.
+* The campaign's totals (actions, countries), its tally time and its map are
+  refreshed by a task, coalesced: after commit the campaign is marked dirty
+  with a conditional UPDATE and only the caller that flipped the marker
+  queues the task. The task claims the marker before it reads the tally
+  rows, so a duplicate delivery does nothing and a burst costs one refresh.
+  Global rows need no refresh: pages sum them (a few hundred) and cache that.
+* The full recompute (SELECT ... GROUP BY over the ledger, replacing the
+  rows) is the check: the periodic reconcile runs it for the global rows
+  and for active and overdue campaigns, and logs any drift it had to repair.
+* If Redis is down, the marker stays set and the reconcile finds it.
+
+Lock order. Every transaction that writes the ledger takes its locks in
+this order, and nothing takes them in another:
+
+1. the source row, locked by the caller that changes its state (the letter,
+   the event, the signature; select_for_update) before it calls in here;
+2. the Action row (select_for_update on the source's action of that kind);
+3. on PostgreSQL, advisory keys standing for "the tallies of campaign N",
+   in campaign id order, then the one global key, all shared: writers do not
+   wait for one another, and a recompute takes one key exclusively, so it
+   never interleaves with a difference;
+4. the tally rows, table by table (campaign, campaign day, global, global
+   day, prisoner) and in key order within a table.
+
+An advisory key stands in for "the campaign row" of CONVENTIONS.md: the
+campaign row itself is written by the on-commit marker and the totals
+refresh, and locking it in every ledger write would serialise a campaign's
+writers. A recompute takes only its one exclusive key and then tally rows,
+so it can never wait on a writer that waits on it.
+"""
+
+from campaigns.services.ledger import (
+    LedgerError,
+    action_record,
+    action_withdraw,
+    offline_report_delete,
+    offline_report_save,
+)
+from campaigns.services.maps import campaign_map_render, map_file_names
+from campaigns.services.signatures import (
+    SIGNATURE_RESEND_AFTER,
+    SignatureError,
+    SignatureSubmission,
+    signature_confirm,
+    signature_delete,
+    signature_submit,
+    signatures_unconfirmed_purge,
+)
+from campaigns.services.tallies import (
+    campaign_tallies_recompute,
+    campaign_totals_refresh,
+    global_tallies_recompute,
+    tallies_claim,
+    tallies_mark_dirty,
+    tallies_reconcile,
+    tallies_refresh_on_commit,
+)
+
+__all__ = [
+    "SIGNATURE_RESEND_AFTER",
+    "LedgerError",
+    "SignatureError",
+    "SignatureSubmission",
+    "action_record",
+    "action_withdraw",
+    "campaign_map_render",
+    "campaign_tallies_recompute",
+    "campaign_totals_refresh",
+    "global_tallies_recompute",
+    "map_file_names",
+    "offline_report_delete",
+    "offline_report_save",
+    "signature_confirm",
+    "signature_delete",
+    "signature_submit",
+    "signatures_unconfirmed_purge",
+    "tallies_claim",
+    "tallies_mark_dirty",
+    "tallies_reconcile",
+    "tallies_refresh_on_commit",
+]

@@ -1,0 +1,164 @@
+"""Signatures: double opt-in, counted in the ledger once confirmed."""
+
+import datetime as dt
+import secrets
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import ActionKind, Campaign, Signature
+from campaigns.services.ledger import action_record, action_withdraw
+
+
+class SignatureError(Exception):
+    pass
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# Resubmitting an unconfirmed address sends its link again once, then no
+# more until this long after that re-send: the form cannot be used to flood
+# someone's mailbox.
+SIGNATURE_RESEND_AFTER = dt.timedelta(hours=24)
+
+
+class SignatureSubmission(NamedTuple):
+    signature: Signature
+    created: bool
+    # Whether a confirmation e-mail goes out for this submission.
+    mailed: bool
+
+
+def signature_submit(
+    *, campaign: Campaign, display_name: str, country: str, email: str
+) -> SignatureSubmission:
+    """Add a pending signature and mail its confirmation link.
+
+    For an address that already signed, nothing is stored; that address
+    (and only it) is mailed again at most once per SIGNATURE_RESEND_AFTER:
+    the link if still unconfirmed, a note that it already counts if not.
+    """
+    if not campaign.is_published or campaign.has_ended:
+        raise SignatureError(_("This campaign is not collecting signatures."))
+    email = _normalise_email(email)
+    existing = Signature.objects.filter(campaign=campaign, email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    campaign=campaign,
+                    display_name=display_name.strip(),
+                    country=country,
+                    email=email,
+                    token=secrets.token_urlsafe(32),
+                )
+        except IntegrityError:
+            # Someone sent the same address at the same moment.
+            existing = Signature.objects.get(campaign=campaign, email__iexact=email)
+        else:
+            transaction.on_commit(lambda: _signature_mail(signature), robust=True)
+            return SignatureSubmission(signature, created=True, mailed=True)
+    # A conditional UPDATE claims the mail: of two submissions at the same
+    # moment, one sends it, and an address gets at most one a day. A
+    # confirmed signature gets a short "you already signed" note instead of
+    # a link, so the page can answer every submission the same way.
+    now = timezone.now()
+    mailed = bool(
+        Signature.objects.filter(pk=existing.pk)
+        .filter(
+            Q(confirmation_resent_at__isnull=True)
+            | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
+        )
+        .update(confirmation_resent_at=now)
+    )
+    if mailed:
+        transaction.on_commit(lambda: _signature_mail(existing), robust=True)
+    return SignatureSubmission(existing, created=False, mailed=mailed)
+
+
+def _signature_mail(signature: Signature) -> None:
+    template = "signature_confirm" if signature.confirmed_at is None else "signature_already"
+    path = reverse(
+        "campaigns:sign_confirm",
+        kwargs={"slug": signature.campaign.slug, "token": signature.token},
+    )
+    context = {
+        "signature": signature,
+        "campaign": signature.campaign,
+        "confirm_url": settings.SITE_URL + path,
+        "days": settings.SIGNATURES_UNCONFIRMED_DAYS,
+    }
+    send_mail(
+        render_to_string(f"emails/{template}/subject.txt", context).strip(),
+        render_to_string(f"emails/{template}/body.txt", context),
+        None,
+        [signature.email],
+    )
+
+
+def signature_confirm(*, token: str) -> tuple[Signature, bool]:
+    """Confirm a signature and count it; (signature, newly confirmed).
+
+    Confirming twice is a no-op: the row is locked, and the ledger's
+    one-action-per-source constraint backs that up. SignatureError when no
+    signature has this token (any more).
+    """
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update()
+            .select_related("campaign")
+            .filter(token=token)
+            .first()
+        )
+        if signature is None:
+            # Never issued, or deleted meanwhile (the purge of unconfirmed ones).
+            raise SignatureError(_("This confirmation link is not valid."))
+        if signature.confirmed_at is not None:
+            return signature, False
+        signature.confirmed_at = timezone.now()
+        signature.save(update_fields=["confirmed_at"])
+        action_record(
+            source=signature,
+            kind=ActionKind.SIGNATURE,
+            campaign=signature.campaign,
+            country=signature.country.code,
+            quantity=1,
+            occurred_at=signature.confirmed_at,
+        )
+    return signature, True
+
+
+def signatures_unconfirmed_purge(*, older_than: dt.timedelta) -> int:
+    """Delete signatures never confirmed within ``older_than``; how many went.
+
+    They were never counted, so there is no action to withdraw. The rows are
+    locked first (skipping any being confirmed right now) and deleted only if
+    still unconfirmed: a confirmation never loses its signature.
+    """
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        ids = list(
+            Signature.objects.select_for_update(skip_locked=True)
+            .filter(confirmed_at__isnull=True, created_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        deleted, _by_model = Signature.objects.filter(
+            pk__in=ids, confirmed_at__isnull=True
+        ).delete()
+    return deleted
+
+
+def signature_delete(*, signature: Signature) -> None:
+    """Remove a signature (e.g. on its signer's request) and its action with it."""
+    with transaction.atomic():
+        action_withdraw(source=signature)
+        signature.delete()

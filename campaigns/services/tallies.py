@@ -1,0 +1,351 @@
+"""Tally rows: differences applied with the ledger write, refresh, recompute, reconcile.
+
+Two families of rows, kept by the same mechanism:
+
+* per campaign: Tally (country, kind) and DailyTally (day), plus the totals
+  on the campaign row, refreshed by a coalesced task;
+* global, over the whole ledger, campaign or not: GlobalTally (country,
+  kind), GlobalDailyTally (day) and PrisonerTally (prisoner, kind). They
+  need no totals on a row (a page sums a few hundred rows), so there is
+  nothing to refresh: they are exact when the ledger write commits.
+
+See the package docstring for the lock order.
+"""
+
+import datetime as dt
+import logging
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.models import (
+    Action,
+    Campaign,
+    DailyTally,
+    GlobalDailyTally,
+    GlobalTally,
+    PrisonerTally,
+    Tally,
+)
+
+logger = logging.getLogger(__name__)
+
+# Advisory lock key space (PostgreSQL only): (_TALLY_LOCK, campaign id) for
+# "the tallies of campaign N", (_GLOBAL_LOCK, 0) for the global tallies.
+_TALLY_LOCK = 7001
+_GLOBAL_LOCK = 7002
+
+
+class Contribution(NamedTuple):
+    campaign_id: int | None
+    prisoner_id: int | None
+    country: str
+    kind: str
+    day: dt.date
+    delta: int
+
+
+def contribution(action: Action, sign: int) -> Contribution:
+    """What an action adds to its rows (sign +1) or takes away from them (-1)."""
+    return Contribution(
+        campaign_id=action.campaign_id,
+        prisoner_id=action.prisoner_id,
+        country=getattr(action.country, "code", action.country) or "",
+        kind=action.kind,
+        day=timezone.localtime(action.occurred_at, dt.UTC).date(),
+        delta=sign * action.quantity,
+    )
+
+
+def _advisory(function: str, space: int, key: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [space, key])
+
+
+def locks_take_shared(campaign_ids) -> None:
+    """A ledger writer's locks: its campaigns' keys in id order, then the global key.
+
+    Shared: writers never wait for each other here; only a recompute, which
+    takes one of these keys exclusively, waits for them and holds them off.
+    """
+    for campaign_id in sorted({c for c in campaign_ids if c is not None}):
+        _advisory("pg_advisory_xact_lock_shared", _TALLY_LOCK, campaign_id)
+    _advisory("pg_advisory_xact_lock_shared", _GLOBAL_LOCK, 0)
+
+
+def tallies_apply(contributions: list[Contribution]) -> None:
+    """Add differences to every tally row they touch; rows that reach zero go.
+
+    Differences are netted first and applied table by table in key order, so
+    two requests touching the same rows never lock them in opposite orders.
+    """
+    campaign_rows: dict[tuple, int] = {}
+    campaign_days: dict[tuple, int] = {}
+    global_rows: dict[tuple, int] = {}
+    global_days: dict[tuple, int] = {}
+    prisoner_rows: dict[tuple, int] = {}
+
+    def add(bucket, key, delta):
+        bucket[key] = bucket.get(key, 0) + delta
+
+    for c in contributions:
+        if c.campaign_id is not None:
+            add(campaign_rows, (c.campaign_id, c.country, c.kind), c.delta)
+            add(campaign_days, (c.campaign_id, c.day), c.delta)
+        add(global_rows, (c.country, c.kind), c.delta)
+        add(global_days, (c.day,), c.delta)
+        if c.prisoner_id is not None:
+            add(prisoner_rows, (c.prisoner_id, c.kind), c.delta)
+    tables = [
+        (Tally, ("campaign_id", "country", "kind"), campaign_rows),
+        (DailyTally, ("campaign_id", "day"), campaign_days),
+        (GlobalTally, ("country", "kind"), global_rows),
+        (GlobalDailyTally, ("day",), global_days),
+        (PrisonerTally, ("prisoner_id", "kind"), prisoner_rows),
+    ]
+    with connection.cursor() as cursor:
+        for model, columns, bucket in tables:
+            for key, delta in sorted(bucket.items()):
+                _row_add(cursor, model._meta.db_table, dict(zip(columns, key, strict=True)), delta)
+
+
+def _row_add(cursor, table: str, key: dict, delta: int) -> None:
+    if delta == 0:
+        return
+    columns = ", ".join(key)
+    where = " AND ".join(f"{column} = %s" for column in key)
+    if delta > 0:
+        # An upsert both SQLite (3.24+) and PostgreSQL understand.
+        placeholders = ", ".join(["%s"] * (len(key) + 1))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, quantity) VALUES ({placeholders}) "  # noqa: S608
+            f"ON CONFLICT ({columns}) "
+            f"DO UPDATE SET quantity = {table}.quantity + excluded.quantity",
+            [*key.values(), delta],
+        )
+        return
+    cursor.execute(
+        f"UPDATE {table} SET quantity = quantity - %s WHERE {where} AND quantity >= %s",  # noqa: S608
+        [-delta, *key.values(), -delta],
+    )
+    if cursor.rowcount != 1:
+        # The row was already short of what is withdrawn: drift. Leave it for
+        # the reconcile, which recomputes from the ledger and says so (it
+        # recomputes the global rows every time; a campaign's once marked).
+        logger.warning("tally row %s %s short by more than %s", table, key, -delta)
+        if "campaign_id" in key:
+            tallies_mark_dirty(campaign_id=key["campaign_id"])
+        return
+    cursor.execute(f"DELETE FROM {table} WHERE {where} AND quantity = 0", [*key.values()])  # noqa: S608
+
+
+def tallies_refresh_on_commit(*, campaign_id: int | None) -> None:
+    # robust: the submission is saved whatever happens to the broker; a
+    # failure here is logged and repaired by the periodic reconcile.
+    if campaign_id is None:
+        return
+    transaction.on_commit(lambda: _tallies_mark_dirty(campaign_id), robust=True)
+
+
+def _tallies_mark_dirty(campaign_id: int) -> None:
+    from campaigns.tasks import tallies_refresh
+
+    flipped = Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
+        tally_dirty_at=timezone.now()
+    )
+    if flipped:
+        tallies_refresh.apply_async(
+            args=[campaign_id], countdown=settings.TALLY_COALESCE_SECONDS or None
+        )
+
+
+def tallies_claim(*, campaign_id: int) -> bool:
+    """Take the pending-refresh marker; False when there was none to take."""
+    return bool(
+        Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=False).update(
+            tally_dirty_at=None
+        )
+    )
+
+
+def tallies_mark_dirty(*, campaign_id: int) -> None:
+    """Put the marker back, e.g. after a recompute failed, for the reconcile to see."""
+    Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
+        tally_dirty_at=timezone.now()
+    )
+
+
+def _tally_rows(campaign_id: int) -> dict[tuple[str, str], int]:
+    return {
+        (country, kind): quantity
+        for country, kind, quantity in Tally.objects.filter(campaign_id=campaign_id).values_list(
+            "country", "kind", "quantity"
+        )
+    }
+
+
+def campaign_totals_refresh(*, campaign_id: int) -> None:
+    """Totals and tally time from the tally rows (a few hundred), then the map."""
+    with transaction.atomic():
+        rows = list(
+            Tally.objects.filter(campaign_id=campaign_id).values_list("country", "quantity")
+        )
+        Campaign.objects.filter(pk=campaign_id).update(
+            actions_total=sum(quantity for _, quantity in rows),
+            countries_total=len({country for country, _ in rows if country}),
+            tallied_at=timezone.now(),
+            tally_recomputes=F("tally_recomputes") + 1,
+        )
+        # Its own task, after commit: drawing must not hold up the counters.
+        transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
+
+
+def _day(value) -> dt.date:
+    # SQLite returns DATE() as text.
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def campaign_tallies_recompute(*, campaign_id: int) -> bool:
+    """Replace a campaign's tallies with the ledger summed from scratch.
+
+    Returns whether anything changed, so the reconcile can say when it had
+    to repair drift.
+    """
+    action_table = Action._meta.db_table
+    with transaction.atomic():
+        # Exclusive: waits for writers applying differences, and keeps them
+        # out until the rows are replaced. Not the campaign row, which the
+        # on-commit marker also updates.
+        _advisory("pg_advisory_xact_lock", _TALLY_LOCK, campaign_id)
+        before = _tally_rows(campaign_id)
+        # Plain SELECTs, which PostgreSQL runs with parallel workers (it never
+        # does for INSERT ... SELECT); one per kind of row, because grouping
+        # by country, kind and day at once makes ten times the groups and
+        # costs more than the two aggregates together. DATE() is SQLite's
+        # function and PostgreSQL's cast; both take the day in the
+        # connection's time zone, which Django sets to UTC.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
+                "WHERE campaign_id = %s GROUP BY country, kind",
+                [campaign_id],
+            )
+            by_country_kind = {(country, kind): q for country, kind, q in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
+                "WHERE campaign_id = %s GROUP BY DATE(occurred_at)",
+                [campaign_id],
+            )
+            by_day = {_day(day): quantity for day, quantity in cursor.fetchall()}
+        Tally.objects.filter(campaign_id=campaign_id).delete()
+        Tally.objects.bulk_create(
+            Tally(campaign_id=campaign_id, country=country, kind=kind, quantity=quantity)
+            for (country, kind), quantity in by_country_kind.items()
+        )
+        DailyTally.objects.filter(campaign_id=campaign_id).delete()
+        DailyTally.objects.bulk_create(
+            DailyTally(campaign_id=campaign_id, day=day, quantity=quantity)
+            for day, quantity in by_day.items()
+        )
+        after = by_country_kind
+        Campaign.objects.filter(pk=campaign_id).update(
+            actions_total=sum(by_country_kind.values()),
+            countries_total=len({country for country, _ in by_country_kind if country}),
+            tallied_at=timezone.now(),
+            tally_recomputes=F("tally_recomputes") + 1,
+        )
+        changed = before != after
+        if changed or not Campaign.objects.filter(pk=campaign_id, map_version__gt=0).exists():
+            # Its own task, after commit: drawing must not hold up the recompute.
+            transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
+    return changed
+
+
+def global_tallies_recompute() -> bool:
+    """Replace the global tallies (country and kind, day, prisoner) with a recount.
+
+    Returns whether anything changed. On PostgreSQL it holds the global key
+    exclusively, so every ledger write waits for it: at a million actions
+    that is a pause of about the three aggregates' time, every reconcile.
+    """
+    action_table = Action._meta.db_table
+    with transaction.atomic():
+        _advisory("pg_advisory_xact_lock", _GLOBAL_LOCK, 0)
+        before = (
+            set(GlobalTally.objects.values_list("country", "kind", "quantity")),
+            set(GlobalDailyTally.objects.values_list("day", "quantity")),
+            set(PrisonerTally.objects.values_list("prisoner_id", "kind", "quantity")),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
+                "GROUP BY country, kind"
+            )
+            by_country_kind = cursor.fetchall()
+            cursor.execute(
+                f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
+                "GROUP BY DATE(occurred_at)"
+            )
+            by_day = [(_day(day), quantity) for day, quantity in cursor.fetchall()]
+            cursor.execute(
+                f"SELECT prisoner_id, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
+                "WHERE prisoner_id IS NOT NULL GROUP BY prisoner_id, kind"
+            )
+            by_prisoner = cursor.fetchall()
+        GlobalTally.objects.all().delete()
+        GlobalTally.objects.bulk_create(
+            GlobalTally(country=country, kind=kind, quantity=quantity)
+            for country, kind, quantity in by_country_kind
+        )
+        GlobalDailyTally.objects.all().delete()
+        GlobalDailyTally.objects.bulk_create(
+            GlobalDailyTally(day=day, quantity=quantity) for day, quantity in by_day
+        )
+        PrisonerTally.objects.all().delete()
+        PrisonerTally.objects.bulk_create(
+            PrisonerTally(prisoner_id=prisoner_id, kind=kind, quantity=quantity)
+            for prisoner_id, kind, quantity in by_prisoner
+        )
+        after = (
+            {(c, k, int(q)) for c, k, q in by_country_kind},
+            {(d, int(q)) for d, q in by_day},
+            {(p, k, int(q)) for p, k, q in by_prisoner},
+        )
+    return before != after
+
+
+def _map_render_enqueue(campaign_id: int) -> None:
+    from campaigns.tasks import map_render
+
+    map_render.delay(campaign_id)
+
+
+def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) -> list[int | None]:
+    """Recompute the global tallies, every active campaign and any overdue one.
+
+    Returns the ids of campaigns whose tallies had drifted from the ledger,
+    and None in that list when the global tallies had.
+    """
+    overdue = timezone.now() - stale_after
+    campaign_ids = (
+        Campaign.objects.active(ended_within=dt.timedelta(days=7))
+        | Campaign.objects.filter(tally_dirty_at__lte=overdue)
+    ).values_list("pk", flat=True)
+    drifted: list[int | None] = []
+    for campaign_id in campaign_ids:
+        tallies_claim(campaign_id=campaign_id)
+        if campaign_tallies_recompute(campaign_id=campaign_id):
+            drifted.append(campaign_id)
+    if global_tallies_recompute():
+        drifted.append(None)
+    if drifted:
+        logger.warning(
+            "tally reconcile repaired drift in campaigns %s%s",
+            [c for c in drifted if c is not None],
+            " and in the global tallies" if None in drifted else "",
+        )
+    return drifted

@@ -1,0 +1,93 @@
+"""Real parallel transactions on PostgreSQL: writers in and outside campaigns, and
+recomputes, at once. Tallies end equal to a recount and nobody deadlocks."""
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+from django.db import close_old_connections, connection
+
+from campaigns import services
+from campaigns.models import Action, GlobalTally, OfflineReport, Tally
+from tests import factories
+
+
+@pytest.fixture
+def postgresql(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL) for parallel transactions")
+
+
+def _run_in_threads(jobs):
+    errors = []
+
+    def run(job):
+        try:
+            job()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a transaction hung"
+    return errors
+
+
+def test_parallel_writers_and_recomputes_end_equal_to_a_recount(postgresql, monkeypatch):
+    monkeypatch.setattr(services.tallies, "_map_render_enqueue", lambda campaign_id: None)
+    campaigns = [factories.make_campaign(), factories.make_campaign()]
+    reports = [
+        OfflineReport.objects.create(
+            campaign=None,
+            kind="letter",
+            quantity=1,
+            country="PL",
+            organisation="x",
+            reported_on=dt.date(2013, 1, 1),
+        )
+        for _ in range(24)
+    ]
+
+    def writer(i):
+        def job():
+            for round_ in range(4):
+                # In campaign 0, in campaign 1 or in none; moved on each round,
+                # all on the same global row (PL, letter).
+                campaign = [campaigns[0], campaigns[1], None][(i + round_) % 3]
+                services.action_record(
+                    source=reports[i],
+                    kind="letter",
+                    campaign=campaign,
+                    country="PL",
+                    quantity=i + round_ + 1,
+                )
+            if i % 4 == 0:
+                services.action_withdraw(source=reports[i])
+
+        return job
+
+    def recomputer():
+        for _ in range(3):
+            services.global_tallies_recompute()
+            for campaign in campaigns:
+                services.campaign_tallies_recompute(campaign_id=campaign.pk)
+
+    errors = _run_in_threads([writer(i) for i in range(24)] + [recomputer, recomputer])
+    assert errors == []
+
+    recount = Counter()
+    for action in Action.objects.all():
+        recount[(action.campaign_id, action.kind)] += action.quantity
+    assert sum(GlobalTally.objects.values_list("quantity", flat=True)) == sum(recount.values())
+    for campaign in campaigns:
+        tallied = sum(Tally.objects.filter(campaign=campaign).values_list("quantity", flat=True))
+        assert tallied == recount[(campaign.pk, "letter")]
+    # And the reconcile finds nothing to repair.
+    assert services.global_tallies_recompute() is False
