@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "campaigns",
     "events",
     "letters",
+    "outbox",
     "pages",
 ]
 
@@ -317,11 +318,36 @@ CELERY_BEAT_SCHEDULE["signatures-purge-unconfirmed"] = {
     "schedule": 60 * 60,
 }
 
-# --- letters: sweep ---
-# Writers' e-mails that failed or were lost are queued again (letters.tasks).
-CELERY_BEAT_SCHEDULE["letters-mail-sweep"] = {
-    "task": "letters.tasks.letters_mail_sweep",
-    "schedule": 10 * 60,
+# --- outbox: every e-mail the site sends (outbox/services.py) ---
+# How often beat sends what is due: queued while the broker was down, a
+# retry whose time has come, or a claim whose worker died.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15)
+# A worker's claim on a message; far longer than the SMTP timeout, so a slow
+# send is never taken over and sent twice.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_SMTP_TIMEOUT_SECONDS = env.int("OUTBOX_SMTP_TIMEOUT_SECONDS", default=30)
+# Failed sends are tried again after 30 s, 1, 2, 4 ... minutes (capped at an
+# hour), OUTBOX_MAX_ATTEMPTS times in all; then "failed", for the admin.
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=60 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Sent and failed messages (addresses, texts) are deleted after this many
+# days; keep it below LETTERS_EMAIL_RETENTION_DAYS.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
+if OUTBOX_LEASE_SECONDS <= 2 * OUTBOX_SMTP_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed twice the SMTP timeout")
+if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        "OUTBOX_KEEP_DAYS must not exceed LETTERS_EMAIL_RETENTION_DAYS: the outbox "
+        "would keep writers' addresses the letters have erased"
+    )
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
+    "task": "outbox.tasks.outbox_sweep",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["outbox-purge"] = {
+    "task": "outbox.tasks.outbox_purge",
+    "schedule": 24 * 60 * 60,
 }
 
 # --- events ---
