@@ -98,11 +98,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool given in the URL arrives as the string "true" and breaks psycopg;
     # it is set here instead (STACK-NOTES).
     DATABASES["default"].setdefault("OPTIONS", {})
+    # Connections are checked before reuse (with the pool: as they leave
+    # it): after a database restart a stale one is replaced instead of
+    # failing a request, so a restart costs at most the outage.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=False):
-        DATABASES["default"]["OPTIONS"]["pool"] = True
+        # A request waits at most `timeout` for a connection, then errs (503).
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets the dev server read while a write is in progress.
@@ -117,10 +123,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Errors become misses, logged: pages are built from the
+            # database while Redis is down (config/cache.py).
+            "BACKEND": "config.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="solidarity"),
             "TIMEOUT": 300,
+            # A hung Redis costs a request at most this, not a worker timeout.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -146,6 +156,8 @@ CELERY_TIMEZONE = "UTC"
 # the periodic reconcile catches up (see campaigns.services).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+# The same bound on a Redis that accepts connections but does not answer.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "reconcile-tallies": {

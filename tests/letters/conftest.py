@@ -1,4 +1,5 @@
 import importlib
+import secrets
 import time
 
 import pytest
@@ -15,7 +16,8 @@ CANARY = "canary-7f3a@leak.example"
 
 def stamp(seconds_ago=60):
     return signing.TimestampSigner(salt="solidarity.form-started").sign(
-        str(int(time.time() - seconds_ago))
+        # A nonce, as the form's own stamps have: each stamp is single use.
+        f"{int(time.time() - seconds_ago)}.{secrets.token_urlsafe(6)}"
     )
 
 
