@@ -53,7 +53,7 @@ def _fields(request) -> list[dict]:
 
 
 def database_unavailable(request) -> HttpResponse:
-    context = {"retry_after": RETRY_AFTER_SECONDS, "csrf_token_value": "", "fields": []}
+    context = {"retry_after": RETRY_AFTER_SECONDS, "fields": [], "had_files": False}
     if request.method == "POST":
         # The submission was not saved, so its form stamp was not spent.
         form_stamp_release(request.POST.get("started", ""))

@@ -58,8 +58,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before whitenoise, so static files carry the same policies.
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -261,6 +262,16 @@ CLIENT_HASH_SALT = env.str("CLIENT_HASH_SALT", default=SECRET_KEY)
 # Behind a proxy, the request header that carries the client address, as in
 # request.META (e.g. HTTP_X_REAL_IP). Empty: the socket's address.
 CLIENT_IP_HEADER = env.str("DJANGO_CLIENT_IP_HEADER", default="")
+if CLIENT_IP_HEADER and not CLIENT_IP_HEADER.startswith("HTTP_"):
+    raise ImproperlyConfigured(
+        "DJANGO_CLIENT_IP_HEADER is a request.META key such as HTTP_X_REAL_IP"
+    )
+# allauth's login rate limits key on the same header (its name as sent,
+# X-Real-IP); without it, behind the proxy every login shares the proxy's
+# address and one attacker's failures lock everyone out.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = (
+    CLIENT_IP_HEADER.removeprefix("HTTP_").replace("_", "-") if CLIENT_IP_HEADER else None
+)
 # Public forms: sent faster than this is a bot; open longer than that is stale.
 FORM_MIN_SECONDS = env.int("FORM_MIN_SECONDS", default=3)
 FORM_MAX_AGE_SECONDS = env.int("FORM_MAX_AGE_SECONDS", default=6 * 60 * 60)

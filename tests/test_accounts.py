@@ -41,3 +41,57 @@ def test_login_page_is_in_the_site_layout(client):
     body = client.get(reverse("account_login")).text
     assert 'class="site-header"' in body
     assert "css/site.css" in body
+
+
+def _settings_with(**environ):
+    """A setting as config/settings.py computes it from this environment."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_DEBUG": "1", **environ}
+    env.pop("DATABASE_URL", None)
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_behind_the_proxy_one_attackers_failed_logins_do_not_lock_out_others(client, settings):
+    # The documented proxy set-up: nginx passes the client in X-Real-IP and
+    # every connection comes from the proxy's own address.
+    header = _settings_with(DJANGO_CLIENT_IP_HEADER="HTTP_X_REAL_IP")
+    assert header.lower() == "x-real-ip"  # request.headers ignores case
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = header
+    from tests import factories
+
+    factories.make_user(email="moderator@example.org", password="the right passphrase 7")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(30):
+        client.post(
+            reverse("account_login"),
+            {"login": f"victim{n % 3}@example.org", "password": "wrong"},
+            HTTP_X_REAL_IP="203.0.113.66",
+            **proxy,
+        )
+    attacker = client.post(
+        reverse("account_login"),
+        {"login": "someone@example.org", "password": "wrong"},
+        HTTP_X_REAL_IP="203.0.113.66",
+        **proxy,
+    )
+    assert attacker.status_code == 429
+    moderator = client.post(
+        reverse("account_login"),
+        {"login": "moderator@example.org", "password": "the right passphrase 7"},
+        HTTP_X_REAL_IP="198.51.100.4",
+        **proxy,
+    )
+    assert moderator.status_code == 302
+
+
+def test_without_a_proxy_header_allauth_uses_the_socket_address():
+    assert _settings_with(DJANGO_CLIENT_IP_HEADER="") == "None"
