@@ -56,10 +56,18 @@ def _render(mail: Mail, now: dt.datetime) -> Message:
     with translation.override(language):
         subject = render_to_string(f"emails/{mail.template}/subject.txt", context)
         body = render_to_string(f"emails/{mail.template}/body.txt", context)
+    return _message(
+        to=mail.to, template=mail.template, subject=subject, body=body, language=language, now=now
+    )
+
+
+def _message(
+    *, to: str, template: str, subject: str, body: str, language: str, now: dt.datetime
+) -> Message:
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or None
     return Message(
-        template=mail.template,
-        to=mail.to,
+        template=template,
+        to=to,
         # One line, whatever the names in it hold: a line break in a subject
         # is a BadHeaderError (and, unchecked, a header injection).
         subject=" ".join(subject.split())[:300],
@@ -68,6 +76,24 @@ def _render(mail: Mail, now: dt.datetime) -> Message:
         message_id=make_msgid(domain=domain),
         next_attempt_at=now,
     )
+
+
+def mail_enqueue_rendered(*, to: str, template: str, subject: str, body: str) -> int | None:
+    """A mail whose text someone else rendered (allauth's account mails)."""
+    if not to:
+        return None
+    message = _message(
+        to=to,
+        template=template,
+        subject=subject,
+        body=body,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        now=timezone.now(),
+    )
+    with transaction.atomic():
+        message.save()
+        transaction.on_commit(lambda: _queue([message.pk]), robust=True)
+    return message.pk
 
 
 def mail_enqueue_many(*, mails: Iterable[Mail]) -> list[int]:

@@ -9,17 +9,24 @@ pytestmark = pytest.mark.django_db
 
 
 def test_signup_requires_a_confirmed_email_before_signing_in(client):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "activist@example.org",
-            "password1": "a long passphrase 42",
-            "password2": "a long passphrase 42",
-        },
-    )
+    from outbox.models import Message
+    from tests.factories import committed
+
+    with committed():
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": "activist@example.org",
+                "password1": "a long passphrase 42",
+                "password2": "a long passphrase 42",
+            },
+        )
     assert response.status_code == 302
     assert get_user_model().objects.filter(email="activist@example.org").exists()
     assert len(mail.outbox) == 1
+    # Through the outbox, like every mail: retried if the server is down.
+    assert Message.objects.get().status == Message.Status.SENT
+    assert mail.outbox[0].extra_headers["Message-ID"] == Message.objects.get().message_id
     # Not signed in until the link is followed.
     assert not client.get("/").wsgi_request.user.is_authenticated
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
