@@ -369,6 +369,9 @@ if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
     "task": "outbox.tasks.outbox_sweep",
     "schedule": OUTBOX_SWEEP_SECONDS,
+    # Sweeps no worker took in time are dropped rather than stacked up behind
+    # a busy queue (a later one does their work).
+    "options": {"expires": 4 * OUTBOX_SWEEP_SECONDS},
 }
 CELERY_BEAT_SCHEDULE["outbox-purge"] = {
     "task": "outbox.tasks.outbox_purge",

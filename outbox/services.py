@@ -28,6 +28,7 @@ workers would both send. The part we need is this file.
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -202,14 +203,25 @@ def outbox_send(*, message_id: int) -> bool:
 
 def outbox_sweep(*, limit: int = 500) -> int:
     """Send what is due (queued while the broker was down, retries whose time
-    has come, leases of dead workers run out); how many went out."""
+    has come, leases of dead workers run out); how many went out.
+
+    It stops once it has run for OUTBOX_SWEEP_SECONDS (after at least one
+    message): with a slow mail server, sweeps started every interval would
+    otherwise pile up and hold every worker. The next sweep goes on.
+    """
     now = timezone.now()
+    deadline = time.monotonic() + settings.OUTBOX_SWEEP_SECONDS
     ids = list(
         Message.objects.due(now)
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(outbox_send(message_id=pk) for pk in ids)
+    sent = 0
+    for i, pk in enumerate(ids):
+        if i and time.monotonic() >= deadline:
+            break
+        sent += outbox_send(message_id=pk)
+    return sent
 
 
 def outbox_resend(*, message_ids: Iterable[int]) -> int:

@@ -222,3 +222,18 @@ def test_two_workers_claiming_at_once_send_once(monkeypatch):
         t.join()
     assert sorted(results) == [False, True]
     assert delivered == [pk]
+
+
+def test_a_sweep_stops_after_its_interval_so_slow_sweeps_do_not_pile_up(settings):
+    ids = [enqueue(to=f"w{i}@example.org") for i in range(3)]
+    settings.OUTBOX_SWEEP_SECONDS = 0  # every send outlasts the sweep's budget
+    assert outbox_sweep() == 1
+    assert outbox_sweep() == 1
+    assert outbox_sweep() == 1
+    assert outbox_sweep() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "w0@example.org",
+        "w1@example.org",
+        "w2@example.org",
+    ]
+    assert set(Message.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
