@@ -237,3 +237,20 @@ def test_a_sweep_stops_after_its_interval_so_slow_sweeps_do_not_pile_up(settings
         "w2@example.org",
     ]
     assert set(Message.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_admin_list_costs_the_same_queries_at_two_sizes(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(editor)
+    counts = []
+    for total in (2, 20):
+        while Message.objects.count() < total:
+            enqueue(to=f"w{Message.objects.count()}@example.org")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/admin/outbox/message/?status=queued")
+        assert page.status_code == 200
+        assert f"w{total - 1}@example.org" in page.text
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
