@@ -14,4 +14,5 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinpu
     && mkdir -p /app/var/media && chown -R solidarity /app/var
 USER solidarity
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Settings, the address-free logger included: gunicorn.conf.py.
+CMD ["gunicorn", "config.wsgi:application"]

@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from config.antispam import SpamCheckedForm
 from config.countries import CountryChoiceField
+from config.text import PlainTextForm
 
 
-class SignatureForm(SpamCheckedForm):
+class SignatureForm(PlainTextForm, SpamCheckedForm):
     display_name = forms.CharField(
         label=_("Your name"),
         max_length=100,

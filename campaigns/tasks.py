@@ -4,9 +4,10 @@ from celery import shared_task
 from django.conf import settings
 
 from campaigns import services
+from config.tasks import RETRY_TRANSIENT
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def tallies_refresh(campaign_id: int) -> bool:
     """Refresh one campaign's totals and map if its ledger changed.
 
@@ -23,18 +24,18 @@ def tallies_refresh(campaign_id: int) -> bool:
     return True
 
 
-@shared_task
+@shared_task(**RETRY_TRANSIENT)
 def tallies_reconcile() -> list[int]:
     return services.tallies_reconcile()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY_TRANSIENT)
 def map_render(campaign_id: int) -> bool:
     """Draw the campaign's map PNG/SVG for its latest tally; a no-op if drawn."""
     return services.campaign_map_render(campaign_id=campaign_id)
 
 
-@shared_task
+@shared_task(**RETRY_TRANSIENT)
 def signatures_purge_unconfirmed() -> int:
     """Delete signatures left unconfirmed for SIGNATURES_UNCONFIRMED_DAYS; safe twice."""
     return services.signatures_unconfirmed_purge(

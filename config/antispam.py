@@ -7,9 +7,11 @@
   address: raw IP addresses are never stored.
 """
 
+import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 import time
 
 from django import forms
@@ -47,9 +49,10 @@ class SpamCheckedForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A fresh stamp every time the form is shown, including after errors.
+        # A fresh stamp every time the form is shown, including after errors;
+        # the random part tells apart two forms shown in the same second.
         self.initial["started"] = signing.TimestampSigner(salt=_SIGNER_SALT).sign(
-            str(int(time.time()))
+            f"{int(time.time())}.{secrets.token_urlsafe(9)}"
         )
         self._submitted_stamp = ""
         if self.is_bound:
@@ -69,7 +72,7 @@ class SpamCheckedForm(forms.Form):
         signer = signing.TimestampSigner(salt=_SIGNER_SALT)
         try:
             # The time is signed, so it cannot be forged; its age is ours to judge.
-            started = int(signer.unsign(self._submitted_stamp))
+            started = int(signer.unsign(self._submitted_stamp).split(".")[0])
         except (signing.BadSignature, ValueError):
             raise forms.ValidationError(
                 _("This form could not be checked. Please send it again."), code="bad_stamp"
@@ -85,7 +88,49 @@ class SpamCheckedForm(forms.Form):
                 _("That was faster than anyone can type. Please wait a moment and send it again."),
                 code="too_fast",
             )
+        if not form_stamp_use(self._submitted_stamp):
+            raise forms.ValidationError(
+                _(
+                    "This form was already sent once. Nothing is lost: check your text "
+                    "and send it again."
+                ),
+                code="reused",
+            )
         return cleaned
+
+
+def _stamp_key(stamp: str) -> str:
+    return "stamp:" + hashlib.sha256(stamp.encode()).hexdigest()[:32]
+
+
+def form_stamp_use(stamp: str) -> bool:
+    """Mark a form stamp used; False if it already was.
+
+    One fetched form, one submission: a bot cannot fetch a stamp once and
+    post many times with it. The mark lives in the cache for as long as a
+    stamp is valid at all. With the cache down nothing can be remembered:
+    the stamp is let through (fails open; config.cache logs the outage), as
+    the rate limit does, rather than refusing every visitor.
+    """
+    key = _stamp_key(stamp)
+    try:
+        if cache.add(key, 1, timeout=settings.FORM_MAX_AGE_SECONDS + 60):
+            return True
+        # A degrading cache (config.cache) says False when it is down: only a
+        # stamp the cache really holds counts as used.
+        return cache.get(key) is None
+    except _CACHE_ERRORS:
+        logger.warning("Form stamp not checked for reuse: the cache is unavailable.")
+        return True
+
+
+def form_stamp_release(stamp: str) -> None:
+    """Forget that a stamp was used: its submission was not saved after all
+    (the database was down), so sending the same form again is no reuse."""
+    if stamp:
+        # With the cache down nothing was remembered either.
+        with contextlib.suppress(*_CACHE_ERRORS):
+            cache.delete(_stamp_key(stamp))
 
 
 def client_key(request) -> str:

@@ -1,3 +1,18 @@
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+
+
 class ContentSecurityPolicyMiddleware:
     """Scripts only from our own origin, never inline; nothing from other hosts.
 
@@ -11,6 +26,10 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        # No page uses a camera, microphone, location (the event form's map
+        # is picked by hand) or payment: no page, nor anything framed in it,
+        # may ask the browser for them.
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if "Content-Security-Policy" not in response:
             frame_ancestors = getattr(response, "csp_frame_ancestors", "'none'")
             response["Content-Security-Policy"] = "; ".join(

@@ -52,13 +52,15 @@ INSTALLED_APPS = [
     "campaigns",
     "events",
     "letters",
+    "outbox",
     "pages",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before whitenoise, so static files carry the same policies.
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,11 +99,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool given in the URL arrives as the string "true" and breaks psycopg;
     # it is set here instead (STACK-NOTES).
     DATABASES["default"].setdefault("OPTIONS", {})
+    # Connections are checked before reuse (with the pool: as they leave
+    # it): after a database restart a stale one is replaced instead of
+    # failing a request, so a restart costs at most the outage.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=False):
-        DATABASES["default"]["OPTIONS"]["pool"] = True
+        # A request waits at most `timeout` for a connection, then errs (503).
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
+        }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets the dev server read while a write is in progress.
@@ -116,10 +124,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Errors become misses, logged: pages are built from the
+            # database while Redis is down (config/cache.py).
+            "BACKEND": "config.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="solidarity"),
             "TIMEOUT": 300,
+            # A hung Redis costs a request at most this, not a worker timeout.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -145,6 +157,8 @@ CELERY_TIMEZONE = "UTC"
 # the periodic reconcile catches up (see campaigns.services).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+# The same bound on a Redis that accepts connections but does not answer.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "reconcile-tallies": {
@@ -164,6 +178,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Its mails go through the outbox like every other (config/account_adapter.py).
+ACCOUNT_ADAPTER = "config.account_adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
@@ -248,6 +264,16 @@ CLIENT_HASH_SALT = env.str("CLIENT_HASH_SALT", default=SECRET_KEY)
 # Behind a proxy, the request header that carries the client address, as in
 # request.META (e.g. HTTP_X_REAL_IP). Empty: the socket's address.
 CLIENT_IP_HEADER = env.str("DJANGO_CLIENT_IP_HEADER", default="")
+if CLIENT_IP_HEADER and not CLIENT_IP_HEADER.startswith("HTTP_"):
+    raise ImproperlyConfigured(
+        "DJANGO_CLIENT_IP_HEADER is a request.META key such as HTTP_X_REAL_IP"
+    )
+# allauth's login rate limits key on the same header (its name as sent,
+# X-Real-IP); without it, behind the proxy every login shares the proxy's
+# address and one attacker's failures lock everyone out.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = (
+    CLIENT_IP_HEADER.removeprefix("HTTP_").replace("_", "-") if CLIENT_IP_HEADER else None
+)
 # Public forms: sent faster than this is a bot; open longer than that is stale.
 FORM_MIN_SECONDS = env.int("FORM_MIN_SECONDS", default=3)
 FORM_MAX_AGE_SECONDS = env.int("FORM_MAX_AGE_SECONDS", default=6 * 60 * 60)
@@ -317,11 +343,39 @@ CELERY_BEAT_SCHEDULE["signatures-purge-unconfirmed"] = {
     "schedule": 60 * 60,
 }
 
-# --- letters: sweep ---
-# Writers' e-mails that failed or were lost are queued again (letters.tasks).
-CELERY_BEAT_SCHEDULE["letters-mail-sweep"] = {
-    "task": "letters.tasks.letters_mail_sweep",
-    "schedule": 10 * 60,
+# --- outbox: every e-mail the site sends (outbox/services.py) ---
+# How often beat sends what is due: queued while the broker was down, a
+# retry whose time has come, or a claim whose worker died.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15)
+# A worker's claim on a message; far longer than the SMTP timeout, so a slow
+# send is never taken over and sent twice.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_SMTP_TIMEOUT_SECONDS = env.int("OUTBOX_SMTP_TIMEOUT_SECONDS", default=30)
+# Failed sends are tried again after 30 s, 1, 2, 4 ... minutes (capped at an
+# hour), OUTBOX_MAX_ATTEMPTS times in all; then "failed", for the admin.
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=60 * 60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Sent and failed messages (addresses, texts) are deleted after this many
+# days; keep it below LETTERS_EMAIL_RETENTION_DAYS.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
+if OUTBOX_LEASE_SECONDS <= 2 * OUTBOX_SMTP_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed twice the SMTP timeout")
+if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        "OUTBOX_KEEP_DAYS must not exceed LETTERS_EMAIL_RETENTION_DAYS: the outbox "
+        "would keep writers' addresses the letters have erased"
+    )
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
+    "task": "outbox.tasks.outbox_sweep",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+    # Sweeps no worker took in time are dropped rather than stacked up behind
+    # a busy queue (a later one does their work).
+    "options": {"expires": 4 * OUTBOX_SWEEP_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["outbox-purge"] = {
+    "task": "outbox.tasks.outbox_purge",
+    "schedule": 24 * 60 * 60,
 }
 
 # --- events ---

@@ -22,6 +22,9 @@ def serve_media(request, path):
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
+# A database outage answers 503 with the visitor's form, not a bare 500.
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", public_page(pages_views.home), name="home"),
     path("healthz", pages_views.healthz, name="healthz"),

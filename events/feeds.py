@@ -1,6 +1,7 @@
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from events.views import _feed_events, _location, list_url_for
@@ -26,12 +27,16 @@ class EventsFeed(Feed):
             event.absolute_url = request.build_absolute_uri(event.get_absolute_url())
         return events
 
+    # RSS readers take a title and a description as HTML once the XML is
+    # decoded, so the XML escaping alone leaves an organiser's "<b>" live.
+    # Escaped here as well, a reader shows the organiser's text as typed.
+
     def item_title(self, item):
         # The date on the event's own clocks, in the reader's language.
-        return f"{item.title} — {item.city}, {date_format(item.starts_local, 'j E Y')}"
+        return escape(f"{item.title} — {item.city}, {date_format(item.starts_local, 'j E Y')}")
 
     def item_description(self, item):
-        return f"{item.get_kind_display()}. {_location(item)}. {item.description}"
+        return escape(f"{item.get_kind_display()}. {_location(item)}. {item.description}")
 
     def item_link(self, item):
         return item.absolute_url

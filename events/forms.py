@@ -9,6 +9,7 @@ from django_countries import countries
 
 from campaigns.models import Campaign
 from config.antispam import SpamCheckedForm
+from config.text import PlainTextForm
 from events import geo, photos
 from events.models import (
     COMMON_TIMEZONES,
@@ -127,7 +128,7 @@ class EventAdminForm(TimezoneSelectMixin):
         )
 
 
-class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
+class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
     photos = PhotosField(
         label=_("Photos"),
         help_text=_("Up to 10 JPEG, PNG or WebP photos, 10 MB each. Location data is removed."),
@@ -253,7 +254,7 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
         return cleaned
 
 
-class ReportForm(PhotoFieldsMixin, forms.ModelForm):
+class ReportForm(PlainTextForm, PhotoFieldsMixin, forms.ModelForm):
     photos = PhotosField(
         label=_("More photos"),
         help_text=_("Up to 10 JPEG, PNG or WebP photos, 10 MB each. Location data is removed."),

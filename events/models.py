@@ -180,12 +180,6 @@ class Event(models.Model):
         editable=False,
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
-    # Every change the organiser should hear about (a status, or a new reason
-    # for a rejection) counts one up; the mail task claims the number it was
-    # queued for, so a duplicate or late delivery sends nothing and a failed
-    # send leaves the mail owed.
-    status_changes = models.PositiveIntegerField(default=0, editable=False)
-    notified_change = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -209,10 +203,6 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(status="rejected") | Q(rejection_reason=""),
                 name="event_reason_only_when_rejected",
-            ),
-            models.CheckConstraint(
-                condition=Q(notified_change__lte=F("status_changes")),
-                name="event_notified_of_a_change_that_happened",
             ),
         ]
         indexes = [

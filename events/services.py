@@ -3,6 +3,7 @@
 import datetime as dt
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +12,7 @@ from campaigns.models import ActionKind
 from campaigns.services import action_record, action_withdraw
 from events.models import Event, EventPhoto, EventReport
 from events.photos import CleanPhoto
+from outbox import services as outbox
 
 # Photos per stage: up to ten with the announcement and ten more with the report.
 MAX_PHOTOS = 10
@@ -118,10 +120,6 @@ def event_update(
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         changed = locked.status != Event.Status.SUBMITTED
-        # The form's instance was read before the lock: take the mail
-        # counters from the locked row, not from that older copy.
-        event.status_changes = locked.status_changes + changed
-        event.notified_change = locked.notified_change
         event.status = Event.Status.SUBMITTED
         event.rejection_reason = ""
         event.full_clean(exclude=["starts_on_local", "ends_on_local"])
@@ -131,7 +129,7 @@ def event_update(
         _photos_store(event=event, photos=list(photos), stage=EventPhoto.Stage.ANNOUNCEMENT)
         event_ledger_sync(event=event)
         if changed:
-            _notify_on_commit(event)
+            _status_mail(event)
     return event
 
 
@@ -144,22 +142,19 @@ def _moderate(*, event: Event, moderator, status: str, reason: str = "") -> bool
         locked.rejection_reason = reason
         locked.moderated_by = moderator
         locked.moderated_at = timezone.now()
-        # A new reason for a rejection is news to the organiser too.
-        locked.status_changes += 1
         locked.save(
             update_fields=[
                 "status",
                 "rejection_reason",
                 "moderated_by",
                 "moderated_at",
-                "status_changes",
                 "updated_at",
             ]
         )
         event_ledger_sync(event=locked)
-        _notify_on_commit(locked)
+        # A new reason for a rejection is news to the organiser too.
+        _status_mail(locked)
     event.status, event.rejection_reason = status, reason
-    event.status_changes = locked.status_changes
     return True
 
 
@@ -235,11 +230,19 @@ def event_ledger_sync(*, event: Event) -> None:
         )
 
 
-def _notify_on_commit(event: Event) -> None:
-    from events.tasks import event_status_notify
+def _status_mail(event: Event) -> None:
+    """Tell the organiser about the change, in this transaction (outbox).
 
-    event_id, change = event.pk, event.status_changes
-    transaction.on_commit(lambda: event_status_notify.delay(event_id, change), robust=True)
+    In the site's default language: accounts do not record one, and the
+    moderator's admin language says nothing about the organiser's.
+    """
+    organiser = event.organiser
+    outbox.mail_enqueue(
+        to=organiser.email,
+        template="event_status",
+        context={"event": event},
+        language=settings.LANGUAGE_CODE,
+    )
 
 
 def event_is_reportable(*, event: Event, now: dt.datetime | None = None) -> bool:

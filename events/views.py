@@ -109,7 +109,23 @@ def event_new(request):
             return redirect("events:mine")
     else:
         form = EventForm(initial={"organiser_name": request.user.get_full_name()})
-    return render(request, "events/event_form.html", {"form": form, "is_new": True})
+    return render(
+        request,
+        "events/event_form.html",
+        {"form": form, "is_new": True, **_refusal_context(request)},
+    )
+
+
+def _refusal_context(request) -> dict:
+    """For a form shown again with its errors: no message from an earlier
+    request above them. A "thank you" queued by a submission whose redirect
+    was not followed (a script, a second tab) would otherwise sit over the
+    refusal of this one; it is dropped, as it belongs to that other page."""
+    if request.method != "POST":
+        return {}
+    for _message in messages.get_messages(request):
+        pass  # iterating marks them read: they are not kept for a later page
+    return {"messages": ()}
 
 
 def _own_event(request, pk) -> Event:
@@ -148,7 +164,13 @@ def event_edit(request, pk):
     return render(
         request,
         "events/event_form.html",
-        {"form": form, "event": event, "is_new": False, "was_published": was_published},
+        {
+            "form": form,
+            "event": event,
+            "is_new": False,
+            "was_published": was_published,
+            **_refusal_context(request),
+        },
     )
 
 
@@ -173,7 +195,11 @@ def event_report(request, pk):
             return redirect("events:mine")
     else:
         form = ReportForm(instance=report, photo_room=room)
-    return render(request, "events/report_form.html", {"form": form, "event": event})
+    return render(
+        request,
+        "events/report_form.html",
+        {"form": form, "event": event, **_refusal_context(request)},
+    )
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.antispam import SpamCheckedForm
 from config.countries import CountryChoiceField
+from config.text import PlainTextForm
 from letters import services
 from letters.models import Letter
 from prisoners.languages import LETTER_LANGUAGES
@@ -31,7 +32,7 @@ def reject_control_characters(value: str) -> None:
 NO_CAMPAIGN = "none"
 
 
-class LetterBodyForm(forms.Form):
+class LetterBodyForm(PlainTextForm, forms.Form):
     """The letter's text with its limits: writing a letter, and changing one."""
 
     body = forms.CharField(

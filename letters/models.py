@@ -141,10 +141,6 @@ class Letter(models.Model):
         verbose_name=_("batch"),
     )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
-    posted_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Cleared at each request for changes: every request is e-mailed once.
-    changes_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

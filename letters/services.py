@@ -24,17 +24,18 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import services as ledger
 from campaigns.models import ActionKind, Campaign
 from letters.models import TRANSITIONS, DeliveryBatch, Letter, LetterLog
+from outbox import services as outbox
 from prisoners.models import Facility, Imprisonment, Prisoner
 
 RECENT_DAYS = 30
@@ -52,8 +53,18 @@ class _NotGiven(enum.Enum):
     NOT_GIVEN = "not given"
 
 
-# How far back letters_mail_overdue looks for e-mails that never went out.
-MAIL_SWEEP_WITHIN = dt.timedelta(days=3)
+def _link(name: str, letter: Letter) -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"token": letter.withdraw_token})
+
+
+def _mail(letter: Letter, template: str, **context) -> None:
+    # In the language the writer used the site in, whoever triggers the mail.
+    outbox.mail_enqueue(
+        to=letter.sender_email,
+        template=template,
+        context={"letter": letter, **context},
+        language=letter.language_code,
+    )
 
 
 class LetterError(Exception):
@@ -190,10 +201,8 @@ def letter_submit(
             language_code=_site_language(),
         )
         _log(letter, actor=None, action=LetterLog.Action.SUBMITTED)
-        if send_confirmation and sender_email:
-            from letters.tasks import letter_confirmation_send
-
-            transaction.on_commit(lambda: letter_confirmation_send.delay(letter.pk), robust=True)
+        if send_confirmation:
+            _mail(letter, "letter_received", withdraw_url=_link("letters:withdraw", letter))
     return letter
 
 
@@ -277,24 +286,16 @@ def letter_request_changes(
         letter.moderated_by = moderator
         letter.moderated_at = timezone.now()
         letter.changes_note = note.strip()[:300]
-        letter.changes_notified_at = None
-        letter.save(
-            update_fields=[
-                "status",
-                "moderated_by",
-                "moderated_at",
-                "changes_note",
-                "changes_notified_at",
-            ]
-        )
+        letter.save(update_fields=["status", "moderated_by", "moderated_at", "changes_note"])
         _log(
             letter, actor=moderator, action=LetterLog.Action.NEEDS_CHANGES, before=before, note=note
         )
-        if notify and letter.sender_email:
-            from letters.tasks import letter_changes_requested_send
-
-            transaction.on_commit(
-                lambda: letter_changes_requested_send.delay(letter.pk), robust=True
+        if notify:
+            _mail(
+                letter,
+                "letter_needs_changes",
+                edit_url=_link("letters:edit", letter),
+                withdraw_url=_link("letters:withdraw", letter),
             )
     return letter
 
@@ -461,7 +462,9 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
         batch.posted_by = moderator
         batch.save(update_fields=["posted_at", "posted_by"])
         letters = list(
-            batch.letters.select_for_update(of=("self",)).filter(status=Letter.Status.PRINTED)
+            batch.letters.select_for_update(of=("self",))
+            .select_related("prisoner")
+            .filter(status=Letter.Status.PRINTED)
         )
         per_prisoner: dict[int, int] = {}
         for letter in letters:
@@ -482,9 +485,18 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
             )
         prisoners_letters_recent_refresh(prisoner_ids=list(per_prisoner))
         if notify:
-            from letters.tasks import batch_posted_notify
-
-            transaction.on_commit(lambda: batch_posted_notify.delay(batch.pk), robust=True)
+            # One INSERT for the batch's mails, in the posting's transaction.
+            outbox.mail_enqueue_many(
+                mails=[
+                    outbox.Mail(
+                        to=letter.sender_email,
+                        template="letter_posted",
+                        context={"letter": letter},
+                        language=letter.language_code,
+                    )
+                    for letter in letters
+                ]
+            )
     return batch
 
 
@@ -512,57 +524,6 @@ def prisoners_letters_recent_refresh(
         if recent != counts.get(pk, 0):
             changed += Prisoner.objects.filter(pk=pk).update(letters_recent=counts.get(pk, 0))
     return changed
-
-
-class OverdueMail(NamedTuple):
-    confirmations: list[int]
-    change_requests: list[int]
-    posted_batches: list[int]
-
-
-def letters_mail_overdue(
-    *, now: dt.datetime, after: dt.timedelta, within: dt.timedelta = MAIL_SWEEP_WITHIN
-) -> OverdueMail:
-    """E-mails to writers that should have gone out `after` ago and did not.
-
-    A send that raised gave its claim back and a task lost with the broker
-    never ran: both leave the "sent" field empty. Only the recent past
-    (`within`) is looked at, so an outage of days, or letters from before
-    these e-mails existed, do not bring a flood of stale mail.
-    """
-    due, oldest = now - after, now - within
-    letters = Letter.objects.exclude(sender_email="").order_by("pk")
-    return OverdueMail(
-        confirmations=list(
-            letters.filter(
-                confirmation_sent_at__isnull=True,
-                created_at__range=(oldest, due),
-                # Its withdraw link only means something until printing.
-                status__in=[
-                    Letter.Status.SUBMITTED,
-                    Letter.Status.NEEDS_CHANGES,
-                    Letter.Status.APPROVED,
-                ],
-            ).values_list("pk", flat=True)
-        ),
-        change_requests=list(
-            letters.filter(
-                changes_notified_at__isnull=True,
-                status=Letter.Status.NEEDS_CHANGES,
-                moderated_at__range=(oldest, due),
-            ).values_list("pk", flat=True)
-        ),
-        posted_batches=list(
-            letters.filter(
-                posted_notified_at__isnull=True,
-                status=Letter.Status.POSTED,
-                posted_at__range=(oldest, due),
-            )
-            .order_by("batch_id")
-            .values_list("batch_id", flat=True)
-            .distinct()
-        ),
-    )
 
 
 def letters_erase_emails(*, retention_days: int, now: dt.datetime | None = None) -> int:

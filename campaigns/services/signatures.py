@@ -5,16 +5,15 @@ import secrets
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import ActionKind, Campaign, Signature
 from campaigns.services.ledger import action_record, action_withdraw
+from outbox import services as outbox
 
 
 class SignatureError(Exception):
@@ -61,31 +60,34 @@ def signature_submit(
                     email=email,
                     token=secrets.token_urlsafe(32),
                 )
+                _signature_mail(signature)
         except IntegrityError:
             # Someone sent the same address at the same moment.
             existing = Signature.objects.get(campaign=campaign, email__iexact=email)
         else:
-            transaction.on_commit(lambda: _signature_mail(signature), robust=True)
             return SignatureSubmission(signature, created=True, mailed=True)
     # A conditional UPDATE claims the mail: of two submissions at the same
     # moment, one sends it, and an address gets at most one a day. A
     # confirmed signature gets a short "you already signed" note instead of
     # a link, so the page can answer every submission the same way.
     now = timezone.now()
-    mailed = bool(
-        Signature.objects.filter(pk=existing.pk)
-        .filter(
-            Q(confirmation_resent_at__isnull=True)
-            | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
+    with transaction.atomic():
+        mailed = bool(
+            Signature.objects.filter(pk=existing.pk)
+            .filter(
+                Q(confirmation_resent_at__isnull=True)
+                | Q(confirmation_resent_at__lte=now - SIGNATURE_RESEND_AFTER)
+            )
+            .update(confirmation_resent_at=now)
         )
-        .update(confirmation_resent_at=now)
-    )
-    if mailed:
-        transaction.on_commit(lambda: _signature_mail(existing), robust=True)
+        if mailed:
+            _signature_mail(existing)
     return SignatureSubmission(existing, created=False, mailed=mailed)
 
 
 def _signature_mail(signature: Signature) -> None:
+    # An outbox row in the caller's transaction: sent by the worker, retried
+    # until it goes out (outbox.services), in the language of this request.
     template = "signature_confirm" if signature.confirmed_at is None else "signature_already"
     path = reverse(
         "campaigns:sign_confirm",
@@ -97,12 +99,7 @@ def _signature_mail(signature: Signature) -> None:
         "confirm_url": settings.SITE_URL + path,
         "days": settings.SIGNATURES_UNCONFIRMED_DAYS,
     }
-    send_mail(
-        render_to_string(f"emails/{template}/subject.txt", context).strip(),
-        render_to_string(f"emails/{template}/body.txt", context),
-        None,
-        [signature.email],
-    )
+    outbox.mail_enqueue(to=signature.email, template=template, context=context)
 
 
 def signature_confirm(*, token: str) -> tuple[Signature, bool]:

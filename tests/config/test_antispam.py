@@ -1,4 +1,5 @@
 import logging
+import secrets
 import time
 
 import pytest
@@ -18,7 +19,8 @@ class NoteForm(SpamCheckedForm):
 
 def stamp(seconds_ago=60):
     return signing.TimestampSigner(salt="solidarity.form-started").sign(
-        str(int(time.time() - seconds_ago))
+        # A nonce, as the form's own stamps have: each stamp is single use.
+        f"{int(time.time() - seconds_ago)}.{secrets.token_urlsafe(6)}"
     )
 
 
@@ -119,3 +121,39 @@ def test_rate_limit_does_not_hide_programming_errors(monkeypatch):
     monkeypatch.setattr(antispam, "cache", BrokenCache(TypeError("bad key")))
     with pytest.raises(TypeError):
         rate_limited(RequestFactory().post("/"), scope="t", limit=1, period=600)
+
+
+def test_a_stamp_is_single_use_and_the_text_is_kept():
+    used = stamp()
+    assert NoteForm({"text": "first", "started": used}).is_valid()
+    again = NoteForm({"text": "second", "started": used})
+    assert not again.is_valid()
+    assert "already sent once" in again.non_field_errors()[0]
+    assert again["text"].value() == "second"
+    # Shown again with a fresh stamp: sending that works.
+    assert NoteForm({"text": "second", "started": again["started"].value()}).is_valid()
+
+
+def test_two_forms_shown_in_the_same_second_are_different_stamps():
+    assert NoteForm()["started"].value() != NoteForm()["started"].value()
+
+
+def test_a_used_stamp_can_be_released_when_its_submission_was_not_saved():
+    used = stamp()
+    assert NoteForm({"text": "hi", "started": used}).is_valid()
+    antispam.form_stamp_release(used)
+    assert NoteForm({"text": "hi", "started": used}).is_valid()
+
+
+def test_stamps_are_let_through_with_a_warning_when_the_cache_is_down(settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.DegradingRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    used = stamp()
+    with caplog.at_level(logging.WARNING):
+        assert NoteForm({"text": "hi", "started": used}).is_valid()
+        assert NoteForm({"text": "hi", "started": used}).is_valid()  # fails open
+    assert "cache unavailable" in caplog.text

@@ -298,3 +298,20 @@ def test_it_rate_limits_event_submissions(client, organiser, settings):
     response = client.post("/events/new/", _data(client))
     assert "Please wait an hour" in str(response.context["form"].non_field_errors())
     assert not Event.objects.exists()
+
+
+def test_an_earlier_success_message_does_not_show_above_a_refused_upload(
+    client, organiser, campaign
+):
+    client.force_login(organiser)
+    first = _data(client, campaign=campaign.pk)
+    second = _data(client, campaign=campaign.pk, photos=[upload(b"not an image", name="x.jpg")])
+    # A client that does not follow the redirect (a script, a second tab)
+    # leaves the "thank you" queued; the next page it gets is the refusal.
+    assert client.post("/events/new/", first).status_code == 302
+    refused = client.post("/events/new/", second)
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["photos"]
+    assert "Your event is waiting for a moderator" not in refused.content.decode()
+    # Nor does it come back on the next page.
+    assert "Your event is waiting for a moderator" not in client.get("/events/mine/").text

@@ -1,12 +1,10 @@
-import smtplib
-
 import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 
-from config.celery_app import app as celery_app
-from events import services, tasks
+from events import services
 from events.models import Event
+from outbox.models import Message
+from outbox.tasks import outbox_send
 from tests.events.conftest import make_event
 from tests.events.test_forms_views import _data
 from tests.factories import committed
@@ -14,50 +12,23 @@ from tests.factories import committed
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def flaky_smtp(monkeypatch):
-    """The mail server drops the connection for the first `failures` sends."""
-    # Eager tasks re-run on a retry as a worker would, unless told to
-    # propagate errors (the test settings' default), which raises the Retry.
-    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
-    state = {"failures": 1, "attempts": 0}
-    send = EmailBackend.send_messages
-
-    def send_messages(self, messages):
-        state["attempts"] += 1
-        if state["failures"]:
-            state["failures"] -= 1
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        return send(self, messages)
-
-    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
-    return state
-
-
-def test_it_retries_a_failed_send_and_mails_exactly_once(organiser, moderator, flaky_smtp):
+def test_it_mails_exactly_once_when_the_send_task_is_delivered_twice(organiser, moderator):
     event = make_event(organiser)
     with committed():
         services.event_publish(event=event, moderator=moderator)
-    assert flaky_smtp["attempts"] == 2
     assert [m.subject for m in mail.outbox] == ["Your event “Rally on Cathedral Square”: Published"]
-    # A duplicate delivery of the same task sends nothing more.
-    event.refresh_from_db()
-    assert tasks.event_status_notify(event.pk, event.status_changes) is False
+    message = Message.objects.get()
+    assert message.status == Message.Status.SENT
+    assert outbox_send(message.pk) is False
     assert len(mail.outbox) == 1
 
 
-def test_it_keeps_the_mail_due_when_every_retry_fails(organiser, moderator, flaky_smtp):
-    flaky_smtp["failures"] = 100
+def test_the_status_mail_is_owed_in_the_same_transaction(organiser, moderator):
     event = make_event(organiser)
-    with committed():
-        services.event_publish(event=event, moderator=moderator)
+    services.event_publish(event=event, moderator=moderator)
+    # Not sent before the commit, but already owed: a crash now loses nothing.
     assert mail.outbox == []
-    assert 1 < flaky_smtp["attempts"] <= 10  # retried, but not forever
-    event.refresh_from_db()
-    assert event.notified_change < event.status_changes  # still owed
-    flaky_smtp["failures"] = 0
-    assert tasks.event_status_notify(event.pk, event.status_changes) is True
-    assert len(mail.outbox) == 1
+    assert Message.objects.get().to == "organiser@example.org"
 
 
 def test_it_mails_an_organiser_whose_title_has_a_line_break(organiser, moderator):
@@ -91,26 +62,3 @@ def test_it_mails_again_when_rejected_again_with_a_new_reason(organiser, moderat
     assert len(mail.outbox) == 2
     assert "It is a duplicate." in mail.outbox[0].body
     assert "The date is missing." in mail.outbox[1].body
-
-
-def test_it_sends_nothing_for_a_late_delivery_of_an_older_change(organiser, moderator):
-    event = make_event(organiser)
-    with committed():
-        services.event_publish(event=event, moderator=moderator)
-    event.refresh_from_db()
-    published_change = event.status_changes
-    with committed():
-        services.event_reject(event=event, moderator=moderator, reason="Wrong city.")
-    assert len(mail.outbox) == 2
-    assert tasks.event_status_notify(event.pk, published_change) is False
-    assert len(mail.outbox) == 2
-
-
-def test_it_still_sends_a_mail_queued_by_the_previous_code(organiser):
-    # The migration makes an event whose status mail was not sent yet
-    # (1 change, 0 told); the old code queued (id, status).
-    event = make_event(organiser, status="published", status_changes=1, notified_change=0)
-    assert tasks.event_status_notify(event.pk, "rejected") is False  # not its status
-    assert tasks.event_status_notify(event.pk, "published") is True
-    assert tasks.event_status_notify(event.pk, "published") is False
-    assert len(mail.outbox) == 1

@@ -230,3 +230,21 @@ def test_it_maps_more_events_than_the_feeds_carry(client, organiser, settings, m
     data = json.loads(client.get("/api/events.geojson").content)
     assert [f["properties"]["title"] for f in data["features"]] == ["Event 3", "Event 2", "Event 1"]
     assert data["truncated"] is True  # said, not silently dropped
+
+
+def test_rss_readers_show_an_organisers_markup_as_text(client, organiser):
+    import html
+
+    make_event(
+        organiser,
+        status="published",
+        title="<i>Rally</i> & songs",
+        description='<b>Bring</b> <img src=x onerror="alert(1)"><a href="https://evil.example">x</a>',
+    )
+    [entry] = feedparser.parse(client.get("/events/feed.xml").content).entries
+    # What a reader renders as HTML: no tag of the organiser's survives...
+    for rendered in (entry.summary, entry.title):
+        assert "<" not in rendered and ">" not in rendered
+    # ... and, shown, it reads as the organiser typed it.
+    assert '<b>Bring</b> <img src=x onerror="alert(1)">' in html.unescape(entry.summary)
+    assert html.unescape(entry.title).startswith("<i>Rally</i> & songs — ")

@@ -179,16 +179,3 @@ def test_it_keeps_times_ordered_in_the_database(organiser):
     event.ends_at = event.starts_at.replace(year=2023)
     with pytest.raises(IntegrityError):
         event.save()
-
-
-def test_it_sends_one_mail_when_the_notification_task_runs_twice(organiser, moderator):
-    from events.tasks import event_status_notify
-
-    event = make_event(organiser)
-    with committed():
-        services.event_publish(event=event, moderator=moderator)
-    assert len(mail.outbox) == 1
-    event.refresh_from_db()
-    assert event_status_notify(event.pk, event.status_changes) is False
-    assert event_status_notify(event.pk, event.status_changes + 1) is False  # not yet
-    assert len(mail.outbox) == 1

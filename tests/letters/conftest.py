@@ -1,3 +1,4 @@
+import secrets
 import time
 
 import pytest
@@ -14,7 +15,8 @@ CANARY = "canary-7f3a@leak.example"
 
 def stamp(seconds_ago=60):
     return signing.TimestampSigner(salt="solidarity.form-started").sign(
-        str(int(time.time() - seconds_ago))
+        # A nonce, as the form's own stamps have: each stamp is single use.
+        f"{int(time.time() - seconds_ago)}.{secrets.token_urlsafe(6)}"
     )
 
 

@@ -1,12 +1,9 @@
 """Through a real Celery worker on Redis (CI's PostgreSQL run)."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
-from letters import services, tasks
-from letters.models import Letter
+from letters import services
+from outbox.models import Message
 from tests import factories
 from tests.campaigns.test_worker import wait_for
 
@@ -30,12 +27,14 @@ def test_the_worker_confirms_counts_and_tells_writers_a_batch_was_posted(real_wo
         )
         for i in range(3)
     ]
-    assert wait_for(lambda: not Letter.objects.filter(confirmation_sent_at=None).exists())
+    assert wait_for(lambda: Message.objects.filter(status="sent").count() == 3)
     for letter in letters:
         services.letter_approve(letter=letter, moderator=moderator)
     batch = services.batch_create(facility=facility, letters=letters, moderator=moderator)
     services.batch_mark_posted(batch=batch, moderator=moderator)
-    assert wait_for(lambda: not Letter.objects.filter(posted_notified_at=None).exists())
+    assert wait_for(
+        lambda: Message.objects.filter(template="letter_posted", status="sent").count() == 3
+    )
     assert wait_for(lambda: type(campaign).objects.get(pk=campaign.pk).actions_total == 3), (
         "the campaign total did not reach 3"
     )
@@ -54,13 +53,10 @@ def test_the_worker_e_mails_a_request_for_changes_once(real_worker):
         country="LT",
     )
     services.letter_request_changes(letter=letter, moderator=moderator, note="Leave out the trial.")
-    assert wait_for(
-        lambda: Letter.objects.filter(
-            pk=letter.pk, confirmation_sent_at__isnull=False, changes_notified_at__isnull=False
-        ).exists()
-    ), "the worker did not send the confirmation and the request for changes"
-    Letter.objects.filter(pk=letter.pk).update(
-        created_at=timezone.now() - dt.timedelta(minutes=11),
-        moderated_at=timezone.now() - dt.timedelta(minutes=11),
+    assert wait_for(lambda: Message.objects.filter(status="sent").count() == 2), (
+        "the worker did not send the confirmation and the request for changes"
     )
-    assert tasks.letters_mail_sweep() == 0  # nothing overdue: both went out
+    assert sorted(Message.objects.values_list("template", flat=True)) == [
+        "letter_needs_changes",
+        "letter_received",
+    ]
