@@ -50,8 +50,11 @@ this order, and nothing takes them in another:
 An advisory key stands in for "the campaign row" of CONVENTIONS.md: the
 campaign row itself is written by the on-commit marker and the totals
 refresh, and locking it in every ledger write would serialise a campaign's
-writers. A recompute takes only its one exclusive key and then tally rows,
-so it can never wait on a writer that waits on it.
+writers. A recompute takes only its one exclusive key, then tally rows and the
+campaign's totals row; so a writer must never hold the campaign row while it
+waits for a key: lock sources with select_for_update(of=("self",)) when the
+query joins the campaign (tests/campaigns/test_concurrency.py has the
+deadlock this once caused).
 """
 
 from campaigns.services.ledger import (

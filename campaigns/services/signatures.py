@@ -110,8 +110,12 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     signature has this token (any more).
     """
     with transaction.atomic():
+        # Only the signature row (lock order, step 1): a plain
+        # select_for_update with select_related also locks the campaign row,
+        # which the recompute writes while it holds the tally key this
+        # transaction is about to wait for — a deadlock.
         signature = (
-            Signature.objects.select_for_update()
+            Signature.objects.select_for_update(of=("self",))
             .select_related("campaign")
             .filter(token=token)
             .first()

@@ -6,10 +6,10 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from campaigns import services
-from campaigns.models import Action, GlobalTally, OfflineReport, Tally
+from campaigns.models import Action, GlobalTally, OfflineReport, Signature, Tally
 from tests import factories
 
 
@@ -91,3 +91,37 @@ def test_parallel_writers_and_recomputes_end_equal_to_a_recount(postgresql, monk
         assert tallied == recount[(campaign.pk, "letter")]
     # And the reconcile finds nothing to repair.
     assert services.global_tallies_recompute() is False
+
+
+def test_a_confirmation_during_a_recompute_waits_instead_of_deadlocking(postgresql, monkeypatch):
+    # make faults saw it: the confirmation locked the campaign row (a
+    # select_related under select_for_update) and then waited for the tally
+    # key, while the recompute held that key and waited to write the
+    # campaign's totals. PostgreSQL broke the cycle with an error (a 500).
+    monkeypatch.setattr(services.tallies, "_map_render_enqueue", lambda campaign_id: None)
+    campaign = factories.make_campaign()
+    signature = Signature.objects.create(
+        campaign=campaign, display_name="Ona", country="LT", email="ona@example.org", token="t1"
+    )
+    key_held = threading.Event()
+
+    def recompute():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # What campaign_tallies_recompute takes first, held a little
+                # longer so the confirmation arrives in the middle.
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)",
+                    [services.tallies._TALLY_LOCK, campaign.pk],
+                )
+            key_held.set()
+            threading.Event().wait(0.8)
+            services.campaign_tallies_recompute(campaign_id=campaign.pk)
+
+    def confirm():
+        key_held.wait(10)
+        services.signature_confirm(token=signature.token)
+
+    errors = _run_in_threads([recompute, confirm])
+    assert errors == []
+    assert Tally.objects.get(campaign=campaign, country="LT", kind="signature").quantity == 1
