@@ -131,6 +131,7 @@ class Stack:
         # `restart: unless-stopped` would, and counts it.
         self.expected_down: set[str] = set()
         self.unplanned_exits: Counter = Counter()
+        self.supervisor: threading.Thread | None = None
         self.logs: list = []
         self.pg_bin = self._pg_bindir()
         self.pg_data = self.tmp / "pg"
@@ -299,6 +300,8 @@ class Stack:
                     start()
 
     def cleanup(self) -> None:
+        if self.supervisor is not None:  # its stop event is set: let it finish a restart
+            self.supervisor.join(timeout=70)
         for name in ("gunicorn", "beat", "worker"):
             self.kill(name, signal.SIGTERM)
         for name in list(self.procs):
@@ -1036,7 +1039,8 @@ def main() -> int:
                 jobs.put(("signature", n))
         run.total = jobs.qsize()
         load_deadline = time.monotonic() + LOAD_SECONDS
-        threading.Thread(target=stack.supervise, args=(run.stop,), daemon=True).start()
+        stack.supervisor = threading.Thread(target=stack.supervise, args=(run.stop,), daemon=True)
+        stack.supervisor.start()
         threads = [threading.Thread(target=fault_plan, args=(run,), daemon=True)]
         threads += [
             threading.Thread(target=submitter, args=(run, jobs, load_deadline), daemon=True)
