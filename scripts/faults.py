@@ -26,7 +26,8 @@ time; every process it started is stopped on exit, Ctrl-C and failure.
 Knobs (environment): FAULTS_LETTERS, FAULTS_SIGNATURES (default 200 each),
 FAULTS_THREADS (4), FAULTS_QUIET_SECONDS (90, the wait for owed mail),
 FAULTS_SLACK_SECONDS (1.0, how long after an outage its errors still count
-as the outage's), FAULTS_KEEP=1 keeps the temporary folder.
+as the outage's), FAULTS_BUDGET_SECONDS (285, the whole run; the wait for
+quiet is cut to fit), FAULTS_KEEP=1 keeps the temporary folder.
 """
 
 import contextlib
@@ -65,7 +66,9 @@ N_SIGNATURES = int(os.environ.get("FAULTS_SIGNATURES", "200"))
 THREADS = int(os.environ.get("FAULTS_THREADS", "4"))
 QUIET_SECONDS = float(os.environ.get("FAULTS_QUIET_SECONDS", "90"))
 SLACK = float(os.environ.get("FAULTS_SLACK_SECONDS", "1.0"))
-LOAD_SECONDS = 150  # the submissions stop being started after this
+LOAD_SECONDS = 120  # no submission is started after this
+# The whole run, setup included; the wait for quiet is cut to fit in it.
+BUDGET_SECONDS = float(os.environ.get("FAULTS_BUDGET_SECONDS", "285"))
 HTTP_TIMEOUT = 20
 # Port ranges (loopback): the first free port in each is taken.
 PORTS = {
@@ -720,7 +723,7 @@ def wait_for_quiet(run: Run) -> float:
     """Until the owed mail is in, confirmations are done and the tallies have caught up
     by themselves (beat's reconcile), and nothing moved for 5 s."""
     started = time.monotonic()
-    deadline = started + QUIET_SECONDS
+    deadline = started + max(10.0, min(QUIET_SECONDS, BUDGET_SECONDS - 20 - now()))
     last, last_change = -1, time.monotonic()
     while time.monotonic() < deadline:
         mails = read_deliveries(run.stack)
@@ -1062,7 +1065,7 @@ def main() -> int:
         quiet = wait_for_quiet(run)
         run.stop.set()
         for t in helpers:
-            t.join(timeout=HTTP_TIMEOUT * 2 + 5)
+            t.join(timeout=5)  # daemons: one stuck in a request is left behind
         drift_before = tally_mismatches(stack, only=campaign_id(stack))
         reconcile_out = stack.manage("shell", "-c", RECONCILE).strip().splitlines()[-1]
         code = check(run, quiet, reconcile_out, drift_before)
