@@ -188,7 +188,7 @@ class Stack:
     def pg(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         cmd = [str(self.pg_bin / args[0]), *args[1:]]
         if self.as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+            cmd = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(  # noqa: S603
             cmd, capture_output=True, text=True, timeout=timeout, check=True, cwd=self.tmp
         )
