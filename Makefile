@@ -55,7 +55,7 @@ bench: $(STAMP)
 # Fault injection on a private production-like stack (its own PostgreSQL,
 # Redis, SMTP sink, gunicorn, worker and beat on loopback): see README.
 faults: $(STAMP)
-	$(BIN)/python scripts/faults.py
+	$(BIN)/python -m faults.run
 
 clean:
 	rm -rf $(VENV) staticfiles var/test-media

@@ -1,25 +1,19 @@
-"""The fault harness's own judgement (scripts/faults.py), against a fake site.
+"""The fault harness's own judgement (faults/), against a fake site.
 
 `make faults` is only as good as what it calls a failure: these pin that a
 503 which lost the visitor's text fails, that a visitor resends a form the
 503 kept, and that only the outage windows excuse an error.
 """
 
-import importlib.util
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "faults", Path(__file__).resolve().parents[2] / "scripts" / "faults.py"
-)
-faults = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(faults)
+from faults import checks, common, traffic
 
-WRITE = f"/prisoners/{faults.PRISONER}/write/"
+WRITE = f"/prisoners/{common.PRISONER}/write/"
 FORM = (
     '<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="t">'
     '<input type="hidden" name="started" value="s"><textarea name="body">{body}</textarea>'
@@ -71,7 +65,7 @@ def site():
 
 def _run(server):
     stack = type("Stack", (), {"base": f"http://127.0.0.1:{server.server_port}"})()
-    run = faults.Run(stack)
+    run = traffic.Run(stack)
     run.windows["PostgreSQL down"] = (-1e9, 1e9)
     return run
 
@@ -79,31 +73,31 @@ def _run(server):
 def test_it_resends_a_form_the_503_kept_and_counts_it_acknowledged(site):
     FakeSite.keep_text = True
     run = _run(site)
-    faults.submit(run, "letter", 7)
-    assert run.acked["letter"] == {f"{run.run_id}-l7@{faults.MAIL_DOMAIN}"}
+    traffic.submit(run, "letter", 7)
+    assert run.acked["letter"] == {f"{run.run_id}-l7@{common.MAIL_DOMAIN}"}
     assert len(FakeSite.posts) == 2
     assert FakeSite.posts[1][0] == "csrftoken=abc"  # the Secure cookie sent back over http
-    assert faults.classify(run)[1] == []
+    assert checks.classify(run)[1] == []
 
 
 def test_it_fails_a_503_that_lost_the_visitors_text(site):
     FakeSite.keep_text = False
     run = _run(site)
-    faults.submit(run, "letter", 8)
+    traffic.submit(run, "letter", 8)
     # The visitor fetched the form again and resent it, but the 503 counts.
     assert [r.kind for r in run.records] == [
         "letter-form", "letter-post", "letter-form", "letter-post", "letter-done",
     ]  # fmt: skip
-    (problem,) = faults.classify(run)[1]
+    (problem,) = checks.classify(run)[1]
     assert problem.startswith("503 without the form and the posted text: POST " + WRITE)
 
 
 def _record(status, start, method="GET", kind="page"):
-    return faults.Record(kind, method, "/", start, start + 0.1, status)
+    return traffic.Record(kind, method, "/", start, start + 0.1, status)
 
 
 def test_it_excuses_only_errors_inside_their_windows():
-    run = faults.Run(None)
+    run = traffic.Run(None)
     run.windows = {"PostgreSQL down": (10.0, 12.0), "gunicorn worker killed": (20.0, 20.0)}
     run.records = [
         _record(503, 11.0),  # in the database outage
@@ -114,7 +108,7 @@ def test_it_excuses_only_errors_inside_their_windows():
         _record(503, 30.0, kind="healthz"),  # /healthz may say 503
         _record(200, 40.0, method="POST", kind="letter-post"),  # a refused form
     ]
-    statuses, bad = faults.classify(run)
+    statuses, bad = checks.classify(run)
     assert [line.split(":")[0] for line in bad] == [
         "503",
         "500",

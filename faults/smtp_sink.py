@@ -1,11 +1,11 @@
 """An SMTP server that accepts everything and writes down every delivery.
 
-`make faults` (scripts/faults.py) runs it as its own process, so the site
+`make faults` (faults/run.py) runs it as its own process, so the site
 talks real SMTP to a real server. One JSON line per (message, recipient):
 time, Message-ID, recipient, subject and the plain-text body (the harness
 follows the confirmation links in it). Loopback only.
 
-    python scripts/smtp_sink.py --port 2525 --out deliveries.jsonl
+    python faults/smtp_sink.py --port 2525 --out deliveries.jsonl
 """
 
 import argparse
