@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint check-deploy migrations-check worker beat bench clean
+.PHONY: run test install lint check-deploy migrations-check worker beat bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ beat: $(STAMP)
 # (see BENCHMARKS.md). Not part of `make test`. BENCH_PRESET=full for 1M actions.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --preset $(or $(BENCH_PRESET),small)
+
+# Fault injection on a private production-like stack (its own PostgreSQL,
+# Redis, SMTP sink, gunicorn, worker and beat on loopback): see README.
+faults: $(STAMP)
+	$(BIN)/python -m faults.run
 
 clean:
 	rm -rf $(VENV) staticfiles var/test-media

@@ -1,0 +1,1 @@
+"""`make faults`: fault injection on a private production-like stack (see run.py)."""
