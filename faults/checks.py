@@ -63,8 +63,10 @@ def tally_mismatches(stack: Stack, only: int | None = None) -> list[str]:
         (c, country, kind): q
         for c, country, kind, q in db_query(
             stack,
+            # Actions outside any campaign have no campaign rows: they are
+            # checked against the global rows below.
             "SELECT campaign_id, country, kind, SUM(quantity) FROM campaigns_action "
-            "GROUP BY 1, 2, 3",
+            "WHERE campaign_id IS NOT NULL GROUP BY 1, 2, 3",
         )
     }
     tallies = {
@@ -84,7 +86,7 @@ def tally_mismatches(stack: Stack, only: int | None = None) -> list[str]:
         for c, d, q in db_query(
             stack,
             "SELECT campaign_id, (occurred_at AT TIME ZONE 'UTC')::date, SUM(quantity) "
-            "FROM campaigns_action GROUP BY 1, 2",
+            "FROM campaigns_action WHERE campaign_id IS NOT NULL GROUP BY 1, 2",
         )
     }
     daily = {
@@ -99,6 +101,8 @@ def tally_mismatches(stack: Stack, only: int | None = None) -> list[str]:
             continue
         if days.get(key, 0) != daily.get(key, 0):
             out.append(f"daily tally {key}: rows say {daily.get(key, 0)}, ledger {days.get(key)}")
+    if only is None:
+        out += _global_mismatches(stack)
     totals = dict(db_query(stack, "SELECT id, actions_total FROM campaigns_campaign"))
     per_campaign = Counter()
     for (c, _, _), q in ledger.items():
@@ -106,6 +110,31 @@ def tally_mismatches(stack: Stack, only: int | None = None) -> list[str]:
     for c, total in totals.items():
         if (only is None or c == only) and total != per_campaign[c]:
             out.append(f"campaign {c} total: {total}, ledger {per_campaign[c]}")
+    return out
+
+
+def _global_mismatches(stack: Stack) -> list[str]:
+    """The global rows (every action, in a campaign or not) against the ledger."""
+    out = []
+    for name, ledger_sql, rows_sql in (
+        (
+            "global tally",
+            "SELECT country, kind, SUM(quantity) FROM campaigns_action GROUP BY 1, 2",
+            "SELECT country, kind, quantity FROM campaigns_globaltally",
+        ),
+        (
+            "global daily tally",
+            "SELECT (occurred_at AT TIME ZONE 'UTC')::date, SUM(quantity) "
+            "FROM campaigns_action GROUP BY 1",
+            "SELECT day, quantity FROM campaigns_globaldailytally",
+        ),
+    ):
+        ledger = {tuple(row[:-1]): row[-1] for row in db_query(stack, ledger_sql)}
+        rows = {tuple(row[:-1]): row[-1] for row in db_query(stack, rows_sql) if row[-1]}
+        for key in sorted(set(ledger) | set(rows), key=str):
+            if ledger.get(key, 0) != rows.get(key, 0):
+                said, counted = rows.get(key, 0), ledger.get(key, 0)
+                out.append(f"{name} {key}: rows say {said}, ledger {counted}")
     return out
 
 

@@ -62,6 +62,11 @@ class Stack:
             "TALLY_RECONCILE_SECONDS": "15",
             "TALLY_COALESCE_SECONDS": "1",
             "OUTBOX_SWEEP_SECONDS": "5",
+            # The lease after which a mail claimed by a killed worker is sent
+            # again, scaled down with the SMTP timeout it must outlast, so the
+            # retry happens within the wait for quiet.
+            "OUTBOX_LEASE_SECONDS": "25",
+            "OUTBOX_SMTP_TIMEOUT_SECONDS": "10",
         }
 
     # -- helpers
