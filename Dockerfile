@@ -11,7 +11,8 @@ COPY pyproject.toml ./
 RUN pip install --upgrade pip && pip install .
 COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/media && chown -R solidarity /app/var
+    && mkdir -p /app/var/media && chown -R solidarity /app/var /app/staticfiles
 USER solidarity
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Every gunicorn option lives in gunicorn.conf.py (also used by compose and make bench).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]

@@ -152,18 +152,9 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
     for name, cmd in (
         (
             "gunicorn",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
+            # Production's options (gunicorn.conf.py); only the address, the
+            # worker count and the log level come from the bench, by env.
+            [python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"],
         ),
         (
             "celery",
@@ -184,7 +175,15 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
         ),
     ):
         log = open(RESULTS / f"{name}.log", "w")  # noqa: SIM115
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+        env = {
+            **os.environ,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+        procs.append(
+            subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

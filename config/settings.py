@@ -214,7 +214,9 @@ STORAGES = {
         )
     },
 }
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Django serves uploads only for development (runserver, `make run`); in
+# production the proxy serves MEDIA_ROOT (Caddyfile), or object storage does.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -328,3 +330,10 @@ CELERY_BEAT_SCHEDULE["letters-mail-sweep"] = {
 # Most events in one /api/events.geojson answer (the maps). The RSS and
 # iCalendar feeds keep their own, lower cap (events.views.FEED_LIMIT).
 EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)
+
+# --- deploy: behind Caddy, several machines (issue 17) ---
+# allauth's login rate limits must key on the same client address header as
+# ours (CLIENT_IP_HEADER, which Caddy overwrites), or behind the proxy every
+# visitor shares one bucket. allauth wants the HTTP name: X-Real-IP.
+if CLIENT_IP_HEADER.startswith("HTTP_"):
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER.removeprefix("HTTP_").replace("_", "-")
