@@ -6,15 +6,36 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint check-deploy migrations-check worker beat bench clean
+.PHONY: run test install lock lock-check lint check-deploy migrations-check worker beat bench clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from uv.lock: exact versions with their hashes, for every
+# platform (README, "Locked dependencies"). uv itself is the one thing pip
+# installs, at the version below (the Dockerfile pins the same: UV_VERSION).
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
+
+# --locked: refuse a uv.lock that no longer matches pyproject.toml (run
+# `make lock`). --inexact: keep uv, which the lock does not list.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --extra dev --no-install-project
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After editing pyproject.toml: re-resolve, keeping every pin that still fits.
+# UPGRADE=1 moves every pin to the newest allowed; UV_OFFLINE=1 uses only
+# uv's cache (no network).
+lock: $(UV)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+
+# CI: uv.lock must match pyproject.toml.
+lock-check: $(UV)
+	$(UV) lock --check
 
 # The embedded default: SQLite under var/, Celery eager, no Redis, debug on.
 run: $(STAMP)

@@ -305,3 +305,24 @@ def test_caddy_itself_accepts_the_caddyfile():
     server = config["apps"]["http"]["servers"]["srv0"]
     assert server["routes"][0]["match"][0]["host"] == ["solidarity.example.org"]
     assert "warn" not in result.stderr.lower(), result.stderr
+
+
+# --- locked dependencies --------------------------------------------------------------
+
+
+def test_every_install_comes_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    # One uv version for developers, CI and the image.
+    [make_uv] = re.findall(r"^UV_VERSION := (\S+)$", makefile, re.M)
+    [docker_uv] = re.findall(r"^ARG UV_VERSION=(\S+)$", dockerfile, re.M)
+    assert make_uv == docker_uv
+    assert "uv sync --locked" in dockerfile and "COPY pyproject.toml uv.lock" in dockerfile
+    assert "pip install ." not in dockerfile
+    assert re.search(r"\$\(UV\) sync --locked .*--extra dev", makefile)
+    assert "make install\nmake lock-check\n" in ci
+    lock = (ROOT / "uv.lock").read_text()
+    # Every locked distribution carries its hash.
+    files = re.findall(r"\{ url = \"[^\"]+\", hash = \"sha256:[0-9a-f]{64}\"", lock)
+    assert len(files) == lock.count("{ url = ")
