@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock lock-check lint check-deploy migrations-check worker beat bench clean
+.PHONY: run test install lock lock-check backup restore lint check-deploy migrations-check worker beat bench clean
 
 # Dependencies come from uv.lock: exact versions with their hashes, for every
 # platform (README, "Locked dependencies"). uv itself is the one thing pip
@@ -61,6 +61,15 @@ check-deploy: $(STAMP)
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=solidarity.example.org \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The database and media into one archive in BACKUP_DIR (keeps BACKUP_KEEP);
+# restore into a fresh, empty database: `make restore ARCHIVE=path` (default:
+# the newest). Both use the environment's settings, like the site does.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	$(BIN)/python manage.py restore $(or $(ARCHIVE),latest)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel=INFO

@@ -337,3 +337,10 @@ EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)
 # visitor shares one bucket. allauth wants the HTTP name: X-Real-IP.
 if CLIENT_IP_HEADER.startswith("HTTP_"):
     ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER.removeprefix("HTTP_").replace("_", "-")
+
+# Backups (config/backups.py): one archive per `manage.py backup` in
+# BACKUP_DIR; the newest BACKUP_KEEP are kept.
+BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured("BACKUP_KEEP must be at least 1")
