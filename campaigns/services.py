@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -45,6 +46,7 @@ from campaigns.models import (
     Signature,
     Tally,
 )
+from campaigns.selectors import RECONCILED_AT_KEY
 from prisoners.models import Prisoner
 
 logger = logging.getLogger(__name__)
@@ -361,6 +363,12 @@ def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) ->
             drifted.append(campaign_id)
     if drifted:
         logger.warning("tally reconcile repaired drift in campaigns %s", drifted)
+    try:
+        # /healthz reports the age of this (selectors.tallies_reconciled_at).
+        cache.set(RECONCILED_AT_KEY, timezone.now().timestamp(), timeout=None)
+    except Exception:
+        # Bookkeeping for the monitor must never undo the repair just made.
+        logger.warning("could not record the reconcile time", exc_info=True)
     return drifted
 
 

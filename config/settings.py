@@ -344,3 +344,26 @@ BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
 BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 if BACKUP_KEEP < 1:
     raise ImproperlyConfigured("BACKUP_KEEP must be at least 1")
+
+# Media on S3-compatible object storage (django-storages), for web and worker
+# containers on more than one machine. Unset: local files under MEDIA_ROOT.
+# Credentials come from boto3's usual environment (AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY). Pages then load photos from AWS_S3_CUSTOM_DOMAIN, or
+# else from the endpoint itself: use a host of your own (README: Scaling out),
+# or visitors' browsers make a request to the storage provider.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            # Public photos and maps: plain URLs that caches can share.
+            "querystring_auth": False,
+            "default_acl": None,
+            # Never replace a file that a page or a cached copy still names.
+            "file_overwrite": False,
+        },
+    }

@@ -5,10 +5,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from campaigns.selectors import campaigns_for_home, world_map_data
+from campaigns.selectors import campaigns_for_home, tallies_reconciled_at, world_map_data
 from campaigns.views import map_context
 from events.selectors import events_for_home
 from prisoners.selectors import birthdays_upcoming
@@ -81,7 +82,46 @@ def healthz(request):
             logger.exception("health check %s failed", name)
             results[name] = "unavailable"
     healthy = all(v == "ok" for v in results.values())
+    ages, stale = _background_ages()
+    # Stale background work is reported, not made a 503: the web container's
+    # own health (compose, the proxy) must not fail because a worker is stuck.
+    # A monitor alerts on "stale" (README: Scaling out).
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
+        {
+            "status": "ok" if healthy else "unavailable",
+            "checks": results,
+            "ages": ages,
+            "stale": stale,
+        },
         status=200 if healthy else 503,
     )
+
+
+def _background_ages() -> tuple[dict[str, int | None], list[str]]:
+    """Seconds since background work last happened; None when unknown.
+
+    reconcile_seconds: since the periodic tally reconcile last finished (a
+    stuck worker or beat lets it grow). Stale past three reconcile periods.
+    """
+    now = timezone.now()
+    ages: dict[str, int | None] = {}
+    limits: dict[str, int] = {}
+    try:
+        reconciled = tallies_reconciled_at()
+    except Exception:
+        logger.exception("health check could not read the reconcile time")
+        reconciled = None
+    ages["reconcile_seconds"] = int((now - reconciled).total_seconds()) if reconciled else None
+    limits["reconcile_seconds"] = 3 * int(
+        settings.CELERY_BEAT_SCHEDULE["reconcile-tallies"]["schedule"]
+    )
+    # HOOK(issue-10, outbox): age of the oldest unsent e-mail. When the mail
+    # outbox lands, set ages["oldest_unsent_email_seconds"] from its oldest
+    # unsent row (one indexed query) and its limit in limits[...]; None until then.
+    ages["oldest_unsent_email_seconds"] = None
+    stale = sorted(
+        name
+        for name, age in ages.items()
+        if age is not None and name in limits and age > limits[name]
+    )
+    return ages, stale

@@ -326,3 +326,42 @@ def test_every_install_comes_from_the_lock():
     # Every locked distribution carries its hash.
     files = re.findall(r"\{ url = \"[^\"]+\", hash = \"sha256:[0-9a-f]{64}\"", lock)
     assert len(files) == lock.count("{ url = ")
+
+
+# --- more than one machine -------------------------------------------------------------
+
+
+def test_media_goes_to_object_storage_when_a_bucket_is_set():
+    code = (
+        "import django\n"
+        "django.setup()\n"
+        "from django.core.files.storage import storages\n"
+        "s = storages['default']\n"
+        "print(type(s).__name__, s.url('events/a.jpg'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    base = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
+    }
+
+    def storage(**extra):
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert storage() == ["FileSystemStorage", "/media/events/a.jpg"]
+    assert storage(
+        AWS_STORAGE_BUCKET_NAME="solidarity-media",
+        AWS_S3_ENDPOINT_URL="https://s3.example.net",
+        AWS_S3_CUSTOM_DOMAIN="solidarity.example.org/media",
+    ) == ["S3Storage", "https://solidarity.example.org/media/events/a.jpg"]

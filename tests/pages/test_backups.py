@@ -5,7 +5,9 @@ Runs on both suites: on SQLite (the online backup API) and on PostgreSQL
 """
 
 import hashlib
+import json
 import sqlite3
+import tarfile
 
 import pytest
 from django.core.files.base import ContentFile
@@ -161,3 +163,18 @@ class _Out:
 
     def flush(self):
         pass
+
+
+def test_media_in_object_storage_is_left_to_the_provider(transactional_db, tmp_path, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "solidarity-media"},
+        },
+    }
+    backup = backup_create(directory=tmp_path / "backups")
+    assert backup.media_files is None
+    with tarfile.open(backup.path) as tar:
+        assert not [n for n in tar.getnames() if n.startswith("media/")]
+        assert json.load(tar.extractfile("manifest.json"))["media"] is False
