@@ -7,7 +7,6 @@ the table to BENCHMARKS.md. Options: --preset small|full, --runs, --duration.
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import os
 import re
@@ -397,8 +396,8 @@ def measure_http(base: str, names: dict, *, runs: int, duration: int, connection
 
 
 def measure_page_weight(url: str) -> dict:
-    from tests.browser import CHROMIUM as chromium
-    from tests.browser import CHROMIUM_ARGS
+    from bench.chromium import CHROMIUM as chromium
+    from bench.chromium import CHROMIUM_ARGS
 
     if not Path(chromium).exists():
         return {
@@ -568,35 +567,22 @@ def measure_page_anatomy(names: dict, *, runs: int) -> dict:
 
 
 def measure_map_render(names: dict, *, runs: int) -> dict:
-    try:
-        from campaigns import rendering
-    except ImportError:
-        absent = {"absent": "not measured: no map renderer (campaigns.rendering) on this branch"}
-        return {"png": absent, "svg": absent}
+    from campaigns import rendering
     from campaigns.models import Campaign
     from campaigns.selectors import campaign_tally
 
     campaign = Campaign.objects.get(slug=names["campaign"])
     tally = campaign_tally(campaign_id=campaign.pk)
-    available = {
+    kwargs = {
         "title": campaign.title,
-        "campaign": campaign,
         "counts": {row.code: row.total for row in tally.rows if row.code},
         "total": tally.total,
         "countries": campaign.countries_total,
     }
     out = {}
-    for fmt in ("png", "svg"):
-        fn = getattr(rendering, f"render_{fmt}", None)
-        if fn is None:
-            out[fmt] = {"absent": f"not measured: no render_{fmt}"}
-            continue
-        kwargs = {k: v for k, v in available.items() if k in inspect.signature(fn).parameters}
-        try:
-            seconds = timed(lambda fn=fn, kwargs=kwargs: fn(**kwargs), runs=runs)
-            out[fmt] = {"seconds": seconds, "bytes": len(fn(**kwargs))}
-        except TypeError as exc:
-            out[fmt] = {"absent": f"not measured: renderer signature not understood ({exc})"}
+    for fmt, render in (("png", rendering.render_png), ("svg", rendering.render_svg)):
+        seconds = timed(lambda render=render: render(**kwargs), runs=runs)
+        out[fmt] = {"seconds": seconds, "bytes": len(render(**kwargs))}
     return out
 
 
