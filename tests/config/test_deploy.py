@@ -106,9 +106,14 @@ def production(compose):
         " 'SERVE_MEDIA': s.SERVE_MEDIA, 'media_route': media,\n"
         " 'SECURE_PROXY_SSL_HEADER': s.SECURE_PROXY_SSL_HEADER,\n"
         " 'CLIENT_IP_HEADER': s.CLIENT_IP_HEADER,\n"
+        " 'ALLOWED_HOSTS': s.ALLOWED_HOSTS, 'SITE_URL': s.SITE_URL,\n"
+        " 'CSRF_TRUSTED_ORIGINS': s.CSRF_TRUSTED_ORIGINS,\n"
         " 'ALLAUTH_TRUSTED_CLIENT_IP_HEADER': s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER}))\n"
     )
-    web_env = {k: str(v) for k, v in compose["services"]["web"]["environment"].items()}
+    web_env = {
+        k: interpolate(str(v), SITE_ENV)
+        for k, v in compose["services"]["web"]["environment"].items()
+    }
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -117,7 +122,6 @@ def production(compose):
             **web_env,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
-            "DJANGO_ALLOWED_HOSTS": "solidarity.example.org",
         },
         capture_output=True,
         text=True,
@@ -126,6 +130,26 @@ def production(compose):
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+SITE_ENV = {"SITE_DOMAIN": "solidarity.example.org"}
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, nested, innermost first."""
+    pattern = re.compile(r"\$\{(\w+)(?:(:-|:\?)([^${}]*))?\}")
+
+    def one(match):
+        name, op, arg = match.groups()
+        if env.get(name):
+            return env[name]
+        if op == ":?":
+            raise AssertionError(f"compose would stop: {arg}")
+        return arg or ""
+
+    while pattern.search(value):
+        value = pattern.sub(one, value)
+    return value
 
 
 def _mounts(service: dict) -> dict[str, str]:
@@ -365,3 +389,16 @@ def test_media_goes_to_object_storage_when_a_bucket_is_set():
         AWS_S3_ENDPOINT_URL="https://s3.example.net",
         AWS_S3_CUSTOM_DOMAIN="solidarity.example.org/media",
     ) == ["S3Storage", "https://solidarity.example.org/media/events/a.jpg"]
+
+
+def test_the_site_domain_alone_sets_hosts_origins_and_health_check(compose, production):
+    assert production["ALLOWED_HOSTS"] == ["solidarity.example.org"]
+    assert production["CSRF_TRUSTED_ORIGINS"] == ["https://solidarity.example.org"]
+    assert production["SITE_URL"] == "https://solidarity.example.org"
+    # The health check asks as Caddy does, so ALLOWED_HOSTS needs nothing more.
+    test = [interpolate(t, SITE_ENV) for t in compose["services"]["web"]["healthcheck"]["test"]]
+    assert "Host: solidarity.example.org" in test
+    assert "X-Forwarded-Proto: https" in test
+    # Nothing in the stack starts without the domain.
+    with pytest.raises(AssertionError, match="SITE_DOMAIN"):
+        interpolate(compose["services"]["caddy"]["environment"]["SITE_DOMAIN"], {})
