@@ -269,19 +269,29 @@ def test_django_serves_no_media_in_production(production):
     assert production["media_route"] is False
 
 
-def test_hashed_static_files_are_immutable_and_others_are_not(site, tmp_path):
-    route = _handle_path(site, "/static/")
-    [matcher] = [d for d in route.block if d.args[0] == "@hashed"]
-    assert matcher.args[1] == "path_regexp"
-    pattern = re.compile(matcher.args[2])
+def _hashed_name(tmp_path) -> str:
+    """A name as Django's manifest storage writes it (collectstatic in the image)."""
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "site.css").write_text("body { color: black }")
-    hashed = ManifestStaticFilesStorage(location=tmp_path).hashed_name("css/site.css")
-    assert pattern.search("/" + hashed), hashed
+    return "/" + ManifestStaticFilesStorage(location=tmp_path).hashed_name("css/site.css")
+
+
+def test_hashed_static_files_are_immutable_and_others_are_not(site, tmp_path):
+    route = _handle_path(site, "/static/")
+    matchers = {d.args[0]: d.args[1:] for d in route.block if d.args[0].startswith("@")}
+    assert matchers["@hashed"][0] == "path_regexp"
+    # The two matchers exclude each other, so the order Caddy runs them in
+    # cannot matter.
+    assert matchers["@unhashed"] == ["not", *matchers["@hashed"]]
+    pattern = re.compile(matchers["@hashed"][1])
+    hashed = _hashed_name(tmp_path)
+    assert pattern.search(hashed), hashed
     assert not pattern.search("/css/site.css")
-    headers = {tuple(d.args[1:2]): d.args for d in route.find("header")}
-    assert "immutable" in route.one("header", "@hashed").args[-1]
-    assert "immutable" not in headers[("Cache-Control",)][-1]
+    cache_headers = [d.args for d in route.find("header") if "Cache-Control" in d.args]
+    assert sorted(cache_headers) == [
+        ["header", "@hashed", "Cache-Control", "public, max-age=31536000, immutable"],
+        ["header", "@unhashed", "Cache-Control", "public, max-age=3600"],
+    ]
 
 
 def test_media_is_never_run_as_a_page(site):
@@ -315,7 +325,7 @@ def test_proxy_sets_exactly_the_headers_django_trusts(compose, site, production)
 @pytest.mark.skipif(
     not shutil.which("caddy"), reason="caddy is not installed (apt-get install caddy)"
 )
-def test_caddy_itself_accepts_the_caddyfile():
+def test_caddy_itself_accepts_the_caddyfile(tmp_path):
     result = subprocess.run(  # noqa: S603
         ["caddy", "adapt", "--config", str(ROOT / "Caddyfile")],  # noqa: S607
         env={**os.environ, "SITE_DOMAIN": "solidarity.example.org"},
@@ -329,6 +339,32 @@ def test_caddy_itself_accepts_the_caddyfile():
     server = config["apps"]["http"]["servers"]["srv0"]
     assert server["routes"][0]["match"][0]["host"] == ["solidarity.example.org"]
     assert "warn" not in result.stderr.lower(), result.stderr
+    # Play Caddy's own handler order for /static/: the last Cache-Control set wins.
+    [static] = [
+        r["handle"][0]["routes"]
+        for r in server["routes"][0]["handle"][0]["routes"]
+        if r.get("match") == [{"path": ["/static/*"]}]
+    ]
+
+    def matches(match, path):
+        if not match:
+            return True
+        [m] = match
+        if "not" in m:
+            return not matches(m["not"], path)
+        return bool(re.search(m["path_regexp"]["pattern"], path))
+
+    def cache_control(path):
+        value = None
+        for route in static:
+            for handler in route["handle"]:
+                headers = handler.get("response", {}).get("set", {})
+                if "Cache-Control" in headers and matches(route.get("match"), path):
+                    value = headers["Cache-Control"][0]
+        return value
+
+    assert cache_control(_hashed_name(tmp_path)) == "public, max-age=31536000, immutable"
+    assert cache_control("/css/site.css") == "public, max-age=3600"
 
 
 # --- locked dependencies --------------------------------------------------------------
