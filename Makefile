@@ -6,15 +6,36 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint check-deploy migrations-check worker beat bench faults clean
+.PHONY: run test install lock lock-check backup restore lint check-deploy migrations-check worker beat bench faults clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from uv.lock: exact versions with their hashes, for every
+# platform (README, "Locked dependencies"). uv itself is the one thing pip
+# installs, at the version below (the Dockerfile pins the same: UV_VERSION).
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
+
+# --locked: refuse a uv.lock that no longer matches pyproject.toml (run
+# `make lock`). --inexact: keep uv, which the lock does not list.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --extra dev --no-install-project
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After editing pyproject.toml: re-resolve, keeping every pin that still fits.
+# UPGRADE=1 moves every pin to the newest allowed; UV_OFFLINE=1 uses only
+# uv's cache (no network).
+lock: $(UV)
+	$(UV) lock $(if $(UPGRADE),--upgrade)
+
+# CI: uv.lock must match pyproject.toml.
+lock-check: $(UV)
+	$(UV) lock --check
 
 # The embedded default: SQLite under var/, Celery eager, no Redis, debug on.
 run: $(STAMP)
@@ -40,6 +61,15 @@ check-deploy: $(STAMP)
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=solidarity.example.org \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The database and media into one archive in BACKUP_DIR (keeps BACKUP_KEEP);
+# restore into a fresh, empty database: `make restore ARCHIVE=path` (default:
+# the newest). Both use the environment's settings, like the site does.
+backup: $(STAMP)
+	$(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	$(BIN)/python manage.py restore $(or $(ARCHIVE),latest)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel=INFO

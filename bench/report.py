@@ -286,7 +286,7 @@ scenario, {s["runs"]} interleaved runs, medians reported; every request carries
   default; in production the proxy may, mindful of BREACH on pages with a CSRF token).
 * **Queries:** Django's test client in process against the bench database, counted on the
   cache-miss path, after seeding 1,000 actions and again after growing to the full size.
-* Scenarios whose endpoint is not on the branch are listed as "not measured: endpoint
+* Scenarios whose endpoint answers 404 are listed as "not measured: endpoint
   absent"; the harness runs them once the endpoint exists (see `SCENARIOS` in bench/run.py).
 """
 

@@ -7,7 +7,6 @@ the table to BENCHMARKS.md. Options: --preset small|full, --runs, --duration.
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import os
 import re
@@ -154,18 +153,9 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
     for name, cmd in (
         (
             "gunicorn",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
+            # Production's options (gunicorn.conf.py); only the address, the
+            # worker count and the log level come from the bench, by env.
+            [python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"],
         ),
         (
             "celery",
@@ -186,7 +176,15 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
         ),
     ):
         log = open(RESULTS / f"{name}.log", "w")  # noqa: SIM115
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+        env = {
+            **os.environ,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+        procs.append(
+            subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -400,8 +398,8 @@ def measure_http(base: str, names: dict, *, runs: int, duration: int, connection
 
 
 def measure_page_weight(url: str) -> dict:
-    from tests.browser import CHROMIUM as chromium
-    from tests.browser import CHROMIUM_ARGS
+    from bench.chromium import CHROMIUM as chromium
+    from bench.chromium import CHROMIUM_ARGS
 
     if not Path(chromium).exists():
         return {
@@ -571,35 +569,22 @@ def measure_page_anatomy(names: dict, *, runs: int) -> dict:
 
 
 def measure_map_render(names: dict, *, runs: int) -> dict:
-    try:
-        from campaigns import rendering
-    except ImportError:
-        absent = {"absent": "not measured: no map renderer (campaigns.rendering) on this branch"}
-        return {"png": absent, "svg": absent}
+    from campaigns import rendering
     from campaigns.models import Campaign
     from campaigns.selectors import campaign_tally
 
     campaign = Campaign.objects.get(slug=names["campaign"])
     tally = campaign_tally(campaign_id=campaign.pk)
-    available = {
+    kwargs = {
         "title": campaign.title,
-        "campaign": campaign,
         "counts": {row.code: row.total for row in tally.rows if row.code},
         "total": tally.total,
         "countries": campaign.countries_total,
     }
     out = {}
-    for fmt in ("png", "svg"):
-        fn = getattr(rendering, f"render_{fmt}", None)
-        if fn is None:
-            out[fmt] = {"absent": f"not measured: no render_{fmt}"}
-            continue
-        kwargs = {k: v for k, v in available.items() if k in inspect.signature(fn).parameters}
-        try:
-            seconds = timed(lambda fn=fn, kwargs=kwargs: fn(**kwargs), runs=runs)
-            out[fmt] = {"seconds": seconds, "bytes": len(fn(**kwargs))}
-        except TypeError as exc:
-            out[fmt] = {"absent": f"not measured: renderer signature not understood ({exc})"}
+    for fmt, render in (("png", rendering.render_png), ("svg", rendering.render_svg)):
+        seconds = timed(lambda render=render: render(**kwargs), runs=runs)
+        out[fmt] = {"seconds": seconds, "bytes": len(render(**kwargs))}
     return out
 
 

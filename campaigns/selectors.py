@@ -288,3 +288,14 @@ def campaign_map_files(*, campaign: Campaign) -> dict[str, str]:
             campaign_id=campaign.pk, version=campaign.map_version
         ).items()
     }
+
+
+# When the periodic reconcile last finished (services.tallies_reconcile): in
+# the cache, not a table, because it is a liveness signal for /healthz, not
+# data to keep; a lost key reads as "not yet" until the next run.
+RECONCILED_AT_KEY = "campaigns:tallies-reconciled-at"
+
+
+def tallies_reconciled_at() -> dt.datetime | None:
+    stamp = cache.get(RECONCILED_AT_KEY)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC) if stamp is not None else None

@@ -230,7 +230,9 @@ STORAGES = {
         )
     },
 }
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Django serves uploads only for development (runserver, `make run`); in
+# production the proxy serves MEDIA_ROOT (Caddyfile), or object storage does.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -359,6 +361,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # Sent and failed messages (addresses, texts) are deleted after this many
 # days; keep it below LETTERS_EMAIL_RETENTION_DAYS.
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
+# /healthz lists the outbox as stale when the oldest mail still owed is older
+# than this (a stuck worker or beat, or a mail server refusing for long).
+HEALTHZ_MAIL_STALE_SECONDS = env.int("HEALTHZ_MAIL_STALE_SECONDS", default=15 * 60)
 if OUTBOX_LEASE_SECONDS <= 2 * OUTBOX_SMTP_TIMEOUT_SECONDS:
     raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed twice the SMTP timeout")
 if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
@@ -382,3 +387,40 @@ CELERY_BEAT_SCHEDULE["outbox-purge"] = {
 # Most events in one /api/events.geojson answer (the maps). The RSS and
 # iCalendar feeds keep their own, lower cap (events.views.FEED_LIMIT).
 EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)
+
+# --- deploy: behind Caddy, several machines (issue 17) ---
+# allauth's login rate limits must key on the same client address header as
+# ours (CLIENT_IP_HEADER, which Caddy overwrites), or behind the proxy every
+# visitor shares one bucket. allauth wants the HTTP name: X-Real-IP.
+if CLIENT_IP_HEADER.startswith("HTTP_"):
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER.removeprefix("HTTP_").replace("_", "-")
+
+# Backups (config/backups.py): one archive per `manage.py backup` in
+# BACKUP_DIR; the newest BACKUP_KEEP are kept.
+BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured("BACKUP_KEEP must be at least 1")
+
+# Media on S3-compatible object storage (django-storages), for web and worker
+# containers on more than one machine. Unset: local files under MEDIA_ROOT.
+# Credentials come from boto3's usual environment (AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY). Pages then load photos from AWS_S3_CUSTOM_DOMAIN, or
+# else from the endpoint itself: use a host of your own (README: Scaling out),
+# or visitors' browsers make a request to the storage provider.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            # Public photos and maps: plain URLs that caches can share.
+            "querystring_auth": False,
+            "default_acl": None,
+            # Never replace a file that a page or a cached copy still names.
+            "file_overwrite": False,
+        },
+    }

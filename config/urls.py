@@ -44,8 +44,8 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Uploaded photos are few and small; a reverse proxy in front can take
-    # this over (SERVE_MEDIA=0) without any change here.
+    # Development only (SERVE_MEDIA defaults to DEBUG): in production Caddy
+    # serves MEDIA_ROOT from the shared volume (Caddyfile, docker-compose.yml).
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve_media),
     ]

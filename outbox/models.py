@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class MessageQuerySet(models.QuerySet):
+    def owed(self):
+        """Not sent yet and not given up: queued, or claimed by a worker."""
+        return self.filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING])
+
+    def oldest_owed_at(self):
+        return self.owed().aggregate(oldest=models.Min("created_at"))["oldest"]
+
     def due(self, now):
         """Owed and free to claim: not sent or given up, its next try has come,
         and nobody holds a lease on it (or the holder's lease ran out: a

@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_countries import countries
@@ -16,10 +17,12 @@ from campaigns.selectors import (
     country_figures,
     country_payload,
     table_kinds,
+    tallies_reconciled_at,
     world_map_data,
 )
 from campaigns.views import map_context
 from events.selectors import events_for_home, events_in_country
+from outbox.models import Message
 from prisoners.selectors import birthdays_upcoming
 
 logger = logging.getLogger(__name__)
@@ -141,7 +144,52 @@ def healthz(request):
             logger.exception("health check %s failed", name)
             results[name] = "unavailable"
     healthy = all(v == "ok" for v in results.values())
+    ages, stale = _background_ages()
+    # Stale background work is reported, not made a 503: the web container's
+    # own health (compose, the proxy) must not fail because a worker is stuck.
+    # A monitor alerts on "stale" (README: Scaling out).
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": results},
+        {
+            "status": "ok" if healthy else "unavailable",
+            "checks": results,
+            "ages": ages,
+            "stale": stale,
+        },
         status=200 if healthy else 503,
     )
+
+
+def _background_ages() -> tuple[dict[str, int | None], list[str]]:
+    """Seconds since background work last happened; None when unknown.
+
+    reconcile_seconds: since the periodic tally reconcile last finished (a
+    stuck worker or beat lets it grow). Stale past three reconcile periods.
+    """
+    now = timezone.now()
+    ages: dict[str, int | None] = {}
+    limits: dict[str, int] = {}
+    try:
+        reconciled = tallies_reconciled_at()
+    except Exception:
+        logger.exception("health check could not read the reconcile time")
+        reconciled = None
+    ages["reconcile_seconds"] = int((now - reconciled).total_seconds()) if reconciled else None
+    limits["reconcile_seconds"] = 3 * int(
+        settings.CELERY_BEAT_SCHEDULE["reconcile-tallies"]["schedule"]
+    )
+    # oldest_unsent_email_seconds: since the oldest mail still owed was
+    # written. A healthy sweep sends within seconds; a mail server that
+    # refuses for a while is retried with backoff, so the limit is generous.
+    try:
+        oldest = Message.objects.oldest_owed_at()
+    except Exception:
+        logger.exception("health check could not read the outbox")
+        oldest = None
+    ages["oldest_unsent_email_seconds"] = int((now - oldest).total_seconds()) if oldest else None
+    limits["oldest_unsent_email_seconds"] = settings.HEALTHZ_MAIL_STALE_SECONDS
+    stale = sorted(
+        name
+        for name, age in ages.items()
+        if age is not None and name in limits and age > limits[name]
+    )
+    return ages, stale

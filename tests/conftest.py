@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests import factories
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the live-server tests make around it are still synchronous (STACK-NOTES).

@@ -17,6 +17,7 @@ import logging
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +31,7 @@ from campaigns.models import (
     PrisonerTally,
     Tally,
 )
+from campaigns.selectors import RECONCILED_AT_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -348,4 +350,10 @@ def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) ->
             [c for c in drifted if c is not None],
             " and in the global tallies" if None in drifted else "",
         )
+    try:
+        # /healthz reports the age of this (selectors.tallies_reconciled_at).
+        cache.set(RECONCILED_AT_KEY, timezone.now().timestamp(), timeout=None)
+    except Exception:
+        # Bookkeeping for the monitor must never undo the repair just made.
+        logger.warning("could not record the reconcile time", exc_info=True)
     return drifted

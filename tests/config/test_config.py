@@ -3,8 +3,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,27 +47,3 @@ def test_debug_is_off_unless_asked_for():
         run_manage("shell", "-v", "0", "-c", code, env={**env, "DJANGO_DEBUG": "1"}).stdout.strip()
         == "True"
     )
-
-
-def test_compose_runs_one_image_against_healthy_services():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
-    for name in ("db", "redis", "web"):
-        assert services[name]["healthcheck"]["test"], name
-    for name in ("web", "worker", "beat"):
-        service = services[name]
-        assert service["image"] == "solidarity:latest"
-        assert service["environment"]["DATABASE_URL"].startswith("postgres://")
-        assert service["environment"]["REDIS_URL"].startswith("redis://redis:")
-        assert service["depends_on"] == {
-            "db": {"condition": "service_healthy"},
-            "redis": {"condition": "service_healthy"},
-        }
-    assert "gunicorn config.wsgi:application" in services["web"]["command"]
-    assert "migrate" in services["web"]["command"]
-    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
-    # The image the services share is built from this repository.
-    assert (ROOT / "Dockerfile").exists()
-    assert "pip install ." in (ROOT / "Dockerfile").read_text()

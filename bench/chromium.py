@@ -1,4 +1,8 @@
-"""How the browser tests and `make bench` start Debian's Chromium (STACK-NOTES)."""
+"""How the browser tests and `make bench` start Debian's Chromium (STACK-NOTES).
+
+Outside tests/ so that the bench, a tool of its own, imports nothing from the
+test suite.
+"""
 
 import shutil
 
