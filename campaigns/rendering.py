@@ -97,8 +97,12 @@ def caption(*, total: int, countries: int) -> str:
     ) % {"total": f"{total:,}", "countries": countries}
 
 
+def class_label(c: mapdata.MapClass) -> str:
+    return f"{c.minimum:,}" if c.minimum == c.maximum else f"{c.minimum:,}–{c.maximum:,}"
+
+
 def render_png(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
-    classes = mapdata.map_classes(max(counts.values(), default=0))
+    classes = mapdata.map_classes(counts.values())
     s = SCALE
     img = Image.new("RGB", (WIDTH * s, HEIGHT * s), "white")
     draw = ImageDraw.Draw(img)
@@ -123,8 +127,8 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
     # The legend: one swatch per class, its lower bound beside it.
     x = WIDTH * s - 24 * s
     for c in reversed(classes):
-        label = f"{c.minimum:,}+"
-        font = _font(18 * s)
+        label = class_label(c)
+        font = _font(16 * s)
         w = draw.textlength(label, font=font)
         x -= w
         draw.text((x, bottom + 6 * s), label, font=font, fill="#5c5c66")
@@ -138,7 +142,7 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
 
 
 def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
-    classes = mapdata.map_classes(max(counts.values(), default=0))
+    classes = mapdata.map_classes(counts.values())
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, sans-serif">',
@@ -170,14 +174,16 @@ def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int
         f'<text x="24" y="{MAP_TOP + MAP_HEIGHT + 44:.0f}" font-size="26" fill="#1d1d1f">'
         f"{escape(caption(total=total, countries=countries))}</text>"
     )
-    x = WIDTH - 24 - len(classes) * 110
-    for c in classes:
+    # Right-aligned; each step as wide as its label (about 9 px a character at 16 px).
+    steps = [36 + 9 * len(class_label(c)) for c in classes]
+    x = WIDTH - 24 - sum(steps)
+    for c, step in zip(classes, steps, strict=True):
         y = MAP_TOP + MAP_HEIGHT + 20
         parts.append(f'<rect x="{x}" y="{y:.0f}" width="22" height="22" fill="{c.colour}"/>')
         parts.append(
-            f'<text x="{x + 28}" y="{y + 18:.0f}" font-size="18" fill="#5c5c66">'
-            f"{c.minimum:,}+</text>"
+            f'<text x="{x + 28}" y="{y + 17:.0f}" font-size="16" fill="#5c5c66">'
+            f"{escape(class_label(c))}</text>"
         )
-        x += 110
+        x += step
     parts.append("</svg>")
     return "\n".join(parts).encode("utf-8")
