@@ -197,7 +197,10 @@
       // outline would stretch a Mercator view north to south and shrink
       // Europe. One or two countries are shown whole, unless huge (Russia).
       var b = core.length < 3 && shape ? shape.getBounds() : null;
-      if (!b || b.getEast() - b.getWest() > 40) b = L.latLngBounds([p.ll, p.ll]);
+      if (!b || b.getEast() - b.getWest() > 40) {
+        // Room around a centre for most of a mid-sized country (Poland, Germany).
+        b = L.latLngBounds([p.ll.lat - 2.5, p.ll.lng - 4], [p.ll.lat + 2.5, p.ll.lng + 4]);
+      }
       bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
     });
     return bounds;

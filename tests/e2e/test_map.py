@@ -247,6 +247,18 @@ def test_the_world_map_opens_on_the_actions_and_events_can_be_hidden(
             body=json.dumps({"type": "FeatureCollection", "features": features}),
         ),
     )
+
+    # The map's figures may carry a link pattern for country pages: every
+    # country's popup then links to its page.
+    def with_country_pages(route):
+        html = route.fetch().text()
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body=html.replace('"events_url":', '"country_url": "/map/__CODE__/", "events_url":'),
+        )
+
+    page.route("**/map/", with_country_pages)
     page.set_viewport_size({"width": width, "height": height})
     page.goto(live_server.url + "/map/")
     expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
@@ -272,3 +284,8 @@ def test_the_world_map_opens_on_the_actions_and_events_can_be_hidden(
     shoot(f"{width}-world-no-events")
     page.keyboard.press("Space")
     expect(page.locator(".event-cluster").first).to_be_visible()
+
+    page.locator('path[data-code="DE"]').click()
+    expect(page.locator(".leaflet-popup").get_by_role("link", name="Germany")).to_have_attribute(
+        "href", "/map/DE/"
+    )
