@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 SHAPES_PATH = settings.BASE_DIR / "static" / "map" / "countries.geojson"
+# What browsers load; its "centres" object has a point for every ISO country.
+TOPOLOGY_PATH = settings.BASE_DIR / "static" / "map" / "countries.topo.json"
 
 # Light to dark; "none" is a country with no actions.
 CLASS_COLOURS = ["#fcd5ce", "#f4a093", "#e3665a", "#c0362c", "#7f1d16"]
@@ -29,6 +31,19 @@ def shapes() -> dict:
 @functools.cache
 def shape_codes() -> frozenset[str]:
     return frozenset(f["properties"]["code"] for f in shapes()["features"])
+
+
+@functools.cache
+def centres() -> dict[str, tuple[float, float]]:
+    """(longitude, latitude) of each ISO country's centre: where a place too
+    small for the shapes (Malta, Bermuda) is drawn as a circle."""
+    with open(TOPOLOGY_PATH, encoding="utf-8") as f:
+        topology = json.load(f)
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    return {
+        g["properties"]["code"]: (g["coordinates"][0] * sx + tx, g["coordinates"][1] * sy + ty)
+        for g in topology["objects"]["centres"]["geometries"]
+    }
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import io
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.translation import ngettext
+from django_countries import countries as country_names
 from PIL import Image, ImageDraw, ImageFont
 
 from campaigns import mapdata
@@ -82,6 +83,19 @@ def _features_in_drawing_order() -> list[dict]:
     return sorted(mapdata.shapes()["features"], key=_bbox_area, reverse=True)
 
 
+def _small_places(counts: dict[str, int]) -> list[tuple[str, int, float, float]]:
+    """Countries with actions and no shape at this scale: (code, count, x, y) of a circle."""
+    shaped, centres = mapdata.shape_codes(), mapdata.centres()
+    return [
+        (code, n, *project(*centres[code]))
+        for code, n in sorted(counts.items())
+        if n > 0 and code not in shaped and code in centres
+    ]
+
+
+SMALL_RADIUS = 6
+
+
 def _font(size: int, bold: bool = False):
     try:
         return ImageFont.truetype(FONT_PATHS[bold], size)
@@ -116,6 +130,14 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
             for hole in rings[1:]:
                 if len(hole) >= 3:
                     draw.polygon(hole, fill=mapdata.SEA_COLOUR)
+    for _code, count, x, y in _small_places(counts):
+        r = SMALL_RADIUS * s
+        draw.ellipse(
+            [x * s - r, y * s - r, x * s + r, y * s + r],
+            fill=mapdata.colour_for(count, classes),
+            outline="#3d3b36",
+            width=s,
+        )
     draw.text((24 * s, 20 * s), title, font=_font(34 * s, bold=True), fill="#1d1d1f")
     bottom = (MAP_TOP + MAP_HEIGHT + 14) * s
     draw.text(
@@ -166,6 +188,12 @@ def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int
             f"<title>{escape(feature['properties']['name'])}: {count:,}</title></path>"
         )
     parts.append("</g>")
+    for code, count, x, y in _small_places(counts):
+        parts.append(
+            f'<circle data-code={quoteattr(code)} data-count="{count}" cx="{x:.1f}" cy="{y:.1f}" '
+            f'r="{SMALL_RADIUS}" fill="{mapdata.colour_for(count, classes)}" stroke="#3d3b36">'
+            f"<title>{escape(str(country_names.name(code)))}: {count:,}</title></circle>"
+        )
     parts.append(
         f'<text x="24" y="56" font-size="34" font-weight="bold" fill="#1d1d1f">'
         f"{escape(title)}</text>"

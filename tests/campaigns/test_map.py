@@ -347,3 +347,29 @@ def test_the_tally_api_reads_tallies_only(client, django_assert_num_queries, cam
         assert client.get(url).json()["totals"]["actions"] > 0
     with django_assert_num_queries(1):
         assert client.get(url).status_code == 200
+
+
+def test_places_too_small_for_the_shapes_are_circles_in_the_pictures(campaign):
+    factories.make_report(campaign, country="MT", quantity=818)
+    factories.make_report(campaign, country="PL", quantity=30_000)
+    svg = rendering.render_svg(
+        title="Marathon", counts={"MT": 818, "PL": 30_000}, total=30_818, countries=2
+    ).decode()
+    (circle,) = re.findall(r"<circle [^>]*>.*?</circle>", svg)
+    assert 'data-code="MT"' in circle and "Malta: 818" in circle
+    x, y = rendering.project(*mapdata.centres()["MT"])
+    assert f'cx="{x:.1f}" cy="{y:.1f}"' in circle
+    img = rendered_png(campaign)
+    classes = mapdata.map_classes([818, 30_000])
+    assert close(img.getpixel((int(x), int(y)))[:3], hex_rgb(classes[0].colour))
+
+
+def test_every_iso_country_has_a_centre():
+    from django_countries import countries
+
+    centres = mapdata.centres()
+    assert {code for code, _ in countries} <= set(centres)
+    lon, lat = centres["MT"]
+    assert 14.3 < lon < 14.6 and 35.8 < lat < 36.0  # Valletta
+    lon, lat = centres["PL"]
+    assert 17 < lon < 21 and 51 < lat < 53.5
