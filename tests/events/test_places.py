@@ -28,6 +28,20 @@ def test_it_ignores_case_and_accents_and_matches_later_words(client):
     assert "Frankfurt am Main" in names(client.get(URL, {"country": "DE", "q": "main"}))
 
 
+def test_it_finds_towns_by_their_cyrillic_names_and_offers_them_so(client):
+    assert names(client.get(URL, {"country": "BE", "q": "Брусэ"})) == ["Брусэль"]
+    found = client.get(URL, {"country": "LT", "q": "вильн"}).json()["places"]
+    assert found[0] == {"name": "Вильнюс", "lat": 54.689, "lon": 25.28}
+
+
+def test_without_script_a_city_typed_in_cyrillic_places_the_event_too(client, organiser):
+    client.force_login(organiser)
+    data = _data(client, country="LT", city="Вільнюс", latitude="", longitude="")
+    assert client.post("/events/new/", data).status_code == 302
+    event = Event.objects.get()
+    assert (float(event.latitude), float(event.longitude)) == (54.689, 25.28)
+
+
 def test_it_searches_only_the_chosen_country(client):
     assert "Vilnius" in names(client.get(URL, {"country": "LT", "q": "vil"}))
     assert "Vilnius" not in names(client.get(URL, {"country": "PL", "q": "vil"}))
@@ -54,6 +68,7 @@ def test_it_names_the_towns_near_a_point(client):
         {"country": "BE", "near": "nan,4"},
         {"country": "BE", "near": "91,4"},
         {"country": "BE", "near": "1,2,3"},
+        {"country": "../../etc", "q": "bru"},
     ],
 )
 def test_bad_questions_get_400_with_an_empty_list(client, query):
