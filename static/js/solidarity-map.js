@@ -33,7 +33,7 @@
   function details(name, data, cfg, code, linked) {
     var box = document.createElement("div");
     var h = document.createElement("strong");
-    if (linked && cfg.country_url && code) {
+    if (linked && cfg.country_url && cfg.link_countries && code) {
       var a = document.createElement("a");
       a.href = cfg.country_url.replace("__CODE__", code);
       a.textContent = name;
@@ -310,6 +310,8 @@
   function init(el) {
     var cfg = readConfig(el);
     if (!cfg || !window.L || !window.topojson) return;
+    // The small map (embeds on partner sites) links nowhere.
+    cfg.link_countries = el.getAttribute("data-link-countries") !== "0";
     var map = L.map(el, {
       minZoom: 1,
       maxZoom: MAX_ZOOM,
