@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 40
 MAX_DAYS = 366
 MAX_BAR = 24  # a campaign of three days gets three bars, not three walls
 MAX_TICKS = 7
@@ -73,17 +73,20 @@ def daily_chart_svg(
         )
     step = next((s for s in TICK_STEPS if len(span) / s <= MAX_TICKS), TICK_STEPS[-1])
     shown_year = None
-    for i in range(0, len(span), step):
+    for n, i in enumerate(range(0, len(span), step)):
         day = span[i]
         x = LEFT + (i + 0.5) * slot
         # The year once, on the first tick and where it changes.
-        fmt = "j M Y" if day.year != shown_year else "j M"
+        new_year = day.year != shown_year
         shown_year = day.year
+        # Every other tick is "minor": a narrow screen hides those and draws
+        # the rest larger (site.css), the ones naming a year always kept.
+        kind = "tick minor" if n % 2 and not new_year else "tick"
         parts.append(
             f'<line x1="{x:.1f}" y1="{TOP + plot_h}" x2="{x:.1f}" y2="{TOP + plot_h + 4}" '
             'stroke="#a9a79f"/>'
-            f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle" '
-            f'font-size="12">{escape(date_format(day, fmt))}</text>'
+            f'<text class="{kind}" x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle" '
+            f'font-size="12">{escape(date_format(day, "j M Y" if new_year else "j M"))}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every dynamic part is escaped above
