@@ -41,8 +41,10 @@ lock-check: $(UV)
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+	# Static files as production serves them: hashed, gzip/Brotli, by WhiteNoise.
+	DJANGO_DEBUG=1 DJANGO_STATIC_COMPRESSED=1 $(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Serving on http://$(HOST):$(PORT)/ — stop with Ctrl-C."
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 DJANGO_STATIC_COMPRESSED=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default
 # when unset). Browser tests need Debian's chromium: see README.

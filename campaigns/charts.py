@@ -9,26 +9,44 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 36
-MAX_DAYS = 180
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 40
+MAX_DAYS = 366
+MAX_BAR = 24  # a campaign of three days gets three bars, not three walls
+MAX_TICKS = 7
+# Tick spacing in days: the first that gives at most MAX_TICKS labels.
+TICK_STEPS = (1, 2, 7, 14, 28, 56, 91, 182)
 
 
-def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
-    """Bars per day from the first day with actions to the last (at most MAX_DAYS)."""
+def day_span(
+    days: list[tuple[dt.date, int]], *, first: dt.date | None = None, last: dt.date | None = None
+) -> list[dt.date]:
+    """Every day from the campaign's first to its last (stretched to any day with
+    actions outside them), at most MAX_DAYS ending on the last."""
+    known = [d for d, _ in days]
+    start = min([d for d in (first, *known) if d is not None], default=None)
+    end = max([d for d in (last, *known) if d is not None], default=None)
+    if start is None or end is None:
+        return []
+    if (end - start).days >= MAX_DAYS:
+        start = end - dt.timedelta(days=MAX_DAYS - 1)
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def daily_chart_svg(
+    days: list[tuple[dt.date, int]], *, first: dt.date | None = None, last: dt.date | None = None
+) -> SafeString:
+    """One bar per day across the campaign (`first` to `last`), with sparse date ticks."""
     if not days:
         return mark_safe("")  # noqa: S308 - an empty string
     by_day = dict(days)
-    first, last = min(by_day), max(by_day)
-    if (last - first).days >= MAX_DAYS:
-        first = last - dt.timedelta(days=MAX_DAYS - 1)
-    span = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    span = day_span(days, first=first, last=last)
     peak = max(by_day.get(d, 0) for d in span) or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(span)
-    bar = max(1.0, slot * 0.8)
+    bar = min(MAX_BAR, max(1.0, slot * 0.8))
     label = _("Actions per day, %(first)s to %(last)s") % {
-        "first": date_format(first, "j M Y"),
-        "last": date_format(last, "j M Y"),
+        "first": date_format(span[0], "j M Y"),
+        "last": date_format(span[-1], "j M Y"),
     }
     parts = [
         f'<svg class="day-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -39,10 +57,10 @@ def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" font-size="12">0</text>',
     ]
     for i, day in enumerate(span):
+        # Days without actions get a bar of no height: one bar per day, and
+        # its title says "0" to whoever points at the gap.
         n = by_day.get(day, 0)
-        if not n:
-            continue
-        h = max(1.0, plot_h * n / peak)
+        h = max(1.0, plot_h * n / peak) if n else 0.0
         x = LEFT + i * slot + (slot - bar) / 2
         title = ngettext("%(day)s: %(n)s action", "%(day)s: %(n)s actions", n) % {
             "day": date_format(day, "j M Y"),
@@ -53,11 +71,22 @@ def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
             f'fill="#b3261e" data-day="{day.isoformat()}" data-count="{n}">'
             f"<title>{escape(title)}</title></rect>"
         )
-    for day, anchor in ((first, "start"), (last, "end")):
-        x = LEFT if anchor == "start" else WIDTH - RIGHT
+    step = next((s for s in TICK_STEPS if len(span) / s <= MAX_TICKS), TICK_STEPS[-1])
+    shown_year = None
+    for n, i in enumerate(range(0, len(span), step)):
+        day = span[i]
+        x = LEFT + (i + 0.5) * slot
+        # The year once, on the first tick and where it changes.
+        new_year = day.year != shown_year
+        shown_year = day.year
+        # Every other tick is "minor": a narrow screen hides those and draws
+        # the rest larger (site.css), the ones naming a year always kept.
+        kind = "tick minor" if n % 2 and not new_year else "tick"
         parts.append(
-            f'<text x="{x}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="12">'
-            f"{escape(date_format(day, 'j M Y'))}</text>"
+            f'<line x1="{x:.1f}" y1="{TOP + plot_h}" x2="{x:.1f}" y2="{TOP + plot_h + 4}" '
+            'stroke="#a9a79f"/>'
+            f'<text class="{kind}" x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle" '
+            f'font-size="12">{escape(date_format(day, "j M Y" if new_year else "j M"))}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every dynamic part is escaped above

@@ -6,12 +6,14 @@ legend and the rendered PNG/SVG, so all three agree.
 
 import functools
 import json
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 
 SHAPES_PATH = settings.BASE_DIR / "static" / "map" / "countries.geojson"
+# What browsers load; its "centres" object has a point for every ISO country.
+TOPOLOGY_PATH = settings.BASE_DIR / "static" / "map" / "countries.topo.json"
 
 # Light to dark; "none" is a country with no actions.
 CLASS_COLOURS = ["#fcd5ce", "#f4a093", "#e3665a", "#c0362c", "#7f1d16"]
@@ -31,40 +33,57 @@ def shape_codes() -> frozenset[str]:
     return frozenset(f["properties"]["code"] for f in shapes()["features"])
 
 
-def _nice(value: float) -> int:
-    """Round down to 1, 2 or 5 times a power of ten: legends people can read."""
-    if value < 1:
-        return 1
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (5, 2, 1):
-        if step * exp <= value:
-            return int(step * exp)
-    return int(exp)
+@functools.cache
+def centres() -> dict[str, tuple[float, float]]:
+    """(longitude, latitude) of each ISO country's centre: where a place too
+    small for the shapes (Malta, Bermuda) is drawn as a circle."""
+    with open(TOPOLOGY_PATH, encoding="utf-8") as f:
+        topology = json.load(f)
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    return {
+        g["properties"]["code"]: (g["coordinates"][0] * sx + tx, g["coordinates"][1] * sy + ty)
+        for g in topology["objects"]["centres"]["geometries"]
+    }
 
 
 @dataclass(frozen=True)
 class MapClass:
     minimum: int
+    maximum: int
     colour: str
 
 
-def map_classes(max_count: int) -> list[MapClass]:
-    """Up to five classes with geometric lower bounds from 1 to the largest count.
+def map_classes(counts: Iterable[int]) -> list[MapClass]:
+    """Up to five quantile classes of the counts shown, each with its range.
 
-    Counts per country span orders of magnitude (30,000 from Poland, 300 from
-    Togo), so linear steps would paint all but one country the same.
+    Quantiles, not equal or geometric steps: counts per country span orders of
+    magnitude (30,000 from Poland, 818 from Malta), and equal-count classes
+    spread the countries over every colour, so no class is empty and the
+    legend lists only what the map uses. A value never straddles two classes:
+    each break falls between two different counts, and each range is the
+    smallest to the largest count in its class.
     """
-    n = len(CLASS_COLOURS)
-    if max_count <= 0:
+    values = sorted(c for c in counts if c > 0)
+    if not values:
         return []
-    bounds: list[int] = []
-    for i in range(n):
-        b = _nice(max_count ** (i / n))
-        if not bounds or b > bounds[-1]:
-            bounds.append(b)
-    # Spread the colours over however many distinct bounds there are, darkest last.
-    offset = n - len(bounds)
-    return [MapClass(minimum=b, colour=CLASS_COLOURS[offset + i]) for i, b in enumerate(bounds)]
+    n = len(CLASS_COLOURS)
+    k = min(n, len(set(values)))
+    groups: list[list[int]] = []
+    start = 0
+    for i in range(1, k + 1):
+        end = round(i * len(values) / k)
+        # Move the break past equal values, so each count sits in one class.
+        while 0 < end < len(values) and values[end] == values[end - 1]:
+            end += 1
+        if end > start:
+            groups.append(values[start:end])
+            start = end
+    # Darkest last, spread over however many classes there are.
+    offset = n - len(groups)
+    return [
+        MapClass(minimum=g[0], maximum=g[-1], colour=CLASS_COLOURS[offset + i])
+        for i, g in enumerate(groups)
+    ]
 
 
 def colour_for(count: int, classes: list[MapClass]) -> str:

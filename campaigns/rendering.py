@@ -8,6 +8,7 @@ import io
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.translation import ngettext
+from django_countries import countries as country_names
 from PIL import Image, ImageDraw, ImageFont
 
 from campaigns import mapdata
@@ -82,6 +83,19 @@ def _features_in_drawing_order() -> list[dict]:
     return sorted(mapdata.shapes()["features"], key=_bbox_area, reverse=True)
 
 
+def _small_places(counts: dict[str, int]) -> list[tuple[str, int, float, float]]:
+    """Countries with actions and no shape at this scale: (code, count, x, y) of a circle."""
+    shaped, centres = mapdata.shape_codes(), mapdata.centres()
+    return [
+        (code, n, *project(*centres[code]))
+        for code, n in sorted(counts.items())
+        if n > 0 and code not in shaped and code in centres
+    ]
+
+
+SMALL_RADIUS = 6
+
+
 def _font(size: int, bold: bool = False):
     try:
         return ImageFont.truetype(FONT_PATHS[bold], size)
@@ -97,8 +111,12 @@ def caption(*, total: int, countries: int) -> str:
     ) % {"total": f"{total:,}", "countries": countries}
 
 
+def class_label(c: mapdata.MapClass) -> str:
+    return f"{c.minimum:,}" if c.minimum == c.maximum else f"{c.minimum:,}–{c.maximum:,}"
+
+
 def render_png(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
-    classes = mapdata.map_classes(max(counts.values(), default=0))
+    classes = mapdata.map_classes(counts.values())
     s = SCALE
     img = Image.new("RGB", (WIDTH * s, HEIGHT * s), "white")
     draw = ImageDraw.Draw(img)
@@ -112,6 +130,14 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
             for hole in rings[1:]:
                 if len(hole) >= 3:
                     draw.polygon(hole, fill=mapdata.SEA_COLOUR)
+    for _code, count, x, y in _small_places(counts):
+        r = SMALL_RADIUS * s
+        draw.ellipse(
+            [x * s - r, y * s - r, x * s + r, y * s + r],
+            fill=mapdata.colour_for(count, classes),
+            outline="#3d3b36",
+            width=s,
+        )
     draw.text((24 * s, 20 * s), title, font=_font(34 * s, bold=True), fill="#1d1d1f")
     bottom = (MAP_TOP + MAP_HEIGHT + 14) * s
     draw.text(
@@ -123,8 +149,8 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
     # The legend: one swatch per class, its lower bound beside it.
     x = WIDTH * s - 24 * s
     for c in reversed(classes):
-        label = f"{c.minimum:,}+"
-        font = _font(18 * s)
+        label = class_label(c)
+        font = _font(16 * s)
         w = draw.textlength(label, font=font)
         x -= w
         draw.text((x, bottom + 6 * s), label, font=font, fill="#5c5c66")
@@ -138,7 +164,7 @@ def render_png(*, title: str, counts: dict[str, int], total: int, countries: int
 
 
 def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
-    classes = mapdata.map_classes(max(counts.values(), default=0))
+    classes = mapdata.map_classes(counts.values())
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, sans-serif">',
@@ -162,6 +188,12 @@ def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int
             f"<title>{escape(feature['properties']['name'])}: {count:,}</title></path>"
         )
     parts.append("</g>")
+    for code, count, x, y in _small_places(counts):
+        parts.append(
+            f'<circle data-code={quoteattr(code)} data-count="{count}" cx="{x:.1f}" cy="{y:.1f}" '
+            f'r="{SMALL_RADIUS}" fill="{mapdata.colour_for(count, classes)}" stroke="#3d3b36">'
+            f"<title>{escape(str(country_names.name(code)))}: {count:,}</title></circle>"
+        )
     parts.append(
         f'<text x="24" y="56" font-size="34" font-weight="bold" fill="#1d1d1f">'
         f"{escape(title)}</text>"
@@ -170,14 +202,16 @@ def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int
         f'<text x="24" y="{MAP_TOP + MAP_HEIGHT + 44:.0f}" font-size="26" fill="#1d1d1f">'
         f"{escape(caption(total=total, countries=countries))}</text>"
     )
-    x = WIDTH - 24 - len(classes) * 110
-    for c in classes:
+    # Right-aligned; each step as wide as its label (about 9 px a character at 16 px).
+    steps = [36 + 9 * len(class_label(c)) for c in classes]
+    x = WIDTH - 24 - sum(steps)
+    for c, step in zip(classes, steps, strict=True):
         y = MAP_TOP + MAP_HEIGHT + 20
         parts.append(f'<rect x="{x}" y="{y:.0f}" width="22" height="22" fill="{c.colour}"/>')
         parts.append(
-            f'<text x="{x + 28}" y="{y + 18:.0f}" font-size="18" fill="#5c5c66">'
-            f"{c.minimum:,}+</text>"
+            f'<text x="{x + 28}" y="{y + 17:.0f}" font-size="16" fill="#5c5c66">'
+            f"{escape(class_label(c))}</text>"
         )
-        x += 110
+        x += step
     parts.append("</svg>")
     return "\n".join(parts).encode("utf-8")

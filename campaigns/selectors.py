@@ -127,7 +127,7 @@ def _map_data(tally: CampaignTally, days: list[tuple[dt.date, int]]) -> MapData:
     return MapData(
         tally=tally,
         days=days,
-        classes=mapdata.map_classes(max((r.total for r in tally.rows if r.code), default=0)),
+        classes=mapdata.map_classes(r.total for r in tally.rows if r.code),
         not_drawn=[r for r in tally.rows if r.code and r.code not in codes],
     )
 

@@ -63,7 +63,9 @@ def campaign_detail(request, slug):
             "campaign": campaign,
             **map_context(data, events_url=_events_url(campaign)),
             # Callable: the template calls it only when its cached fragment is cold.
-            "chart": lambda: charts.daily_chart_svg(data.days),
+            "chart": lambda: charts.daily_chart_svg(
+                data.days, first=campaign.starts_on, last=campaign.ends_on
+            ),
             "map_files": selectors.campaign_map_files(campaign=campaign),
             "tally_api_url": reverse("campaigns_api:tally", kwargs={"slug": campaign.slug}),
         },

@@ -220,16 +220,26 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
+# Production serves collected static files, hashed and pre-compressed (gzip,
+# Brotli when installed) by WhiteNoise. `make run` does the same (it runs
+# collectstatic and sets DJANGO_STATIC_COMPRESSED), so the map's weight in
+# development is the weight visitors get; plain `runserver` with DEBUG serves
+# the source files uncompressed, picked up without collecting.
+STATIC_COMPRESSED = env.bool("DJANGO_STATIC_COMPRESSED", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_COMPRESSED
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+if STATIC_COMPRESSED:
+    # Serve what collectstatic wrote (with its .gz/.br siblings), never the sources.
+    WHITENOISE_USE_FINDERS = False
+    WHITENOISE_AUTOREFRESH = False
 # Django serves uploads only for development (runserver, `make run`); in
 # production the proxy serves MEDIA_ROOT (Caddyfile), or object storage does.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)

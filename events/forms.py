@@ -1,5 +1,6 @@
 import datetime as dt
 import unicodedata
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -10,7 +11,7 @@ from django_countries import countries
 from campaigns.models import Campaign
 from config.antispam import SpamCheckedForm
 from config.text import PlainTextForm
-from events import geo, photos
+from events import geo, photos, places
 from events.models import (
     COMMON_TIMEZONES,
     EVENT_YEARS,
@@ -160,7 +161,10 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
             "description": forms.Textarea(attrs={"rows": 5}),
         }
         help_texts = {
-            "latitude": _("Click the map or type the coordinates."),
+            "city": _("Start typing and pick the town from the list: it places the point."),
+            "latitude": _(
+                "Click the map or type the coordinates. Left empty, the town's centre is used."
+            ),
         }
 
     def __init__(self, *args, photo_room: int = MAX_PHOTOS, **kwargs):
@@ -171,6 +175,13 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
         self.fields["latitude"].widget.attrs.update({"step": "any", "data-map-input": "lat"})
         self.fields["longitude"].widget.attrs.update({"step": "any", "data-map-input": "lon"})
         self.fields["country"].widget.attrs["data-map-input"] = "country"
+        # The search endpoint fills a datalist as the person types; without
+        # script, an empty point is taken from the gazetteer in clean().
+        self.fields["city"].widget.attrs.update(
+            {"list": "city-places", "autocomplete": "off", "data-map-input": "city"}
+        )
+        self.fields["latitude"].required = False
+        self.fields["longitude"].required = False
         instance = self.instance
         if instance.pk and not self.is_bound:
             zone = ZoneInfo(instance.timezone_name)
@@ -237,6 +248,11 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
             cleaned.get("longitude"),
             cleaned.get("country"),
         )
+        if lat is None and lon is None and country and cleaned.get("city"):
+            lat, lon = self._point_of_city(country=str(country), city=cleaned["city"])
+        elif (lat is None) != (lon is None):
+            missing = "latitude" if lat is None else "longitude"
+            self.add_error(missing, _("Give both coordinates, or leave both empty."))
         if lat is not None and lon is not None and country:
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 self.add_error("latitude", _("This point is not on the map."))
@@ -252,6 +268,24 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
                     % {"country": countries.name(country)},
                 )
         return cleaned
+
+    def _point_of_city(self, *, country: str, city: str) -> tuple[Decimal | None, Decimal | None]:
+        """The town's point from the gazetteer, for a form sent without the map."""
+        place = places.place_resolve(country=country, name=city)
+        if place is None:
+            self.add_error(
+                "city",
+                _(
+                    "We could not find “%(city)s” in %(country)s. Pick the place on the map "
+                    "or type its coordinates."
+                )
+                % {"city": city, "country": countries.name(country)},
+            )
+            return None, None
+        lat, lon = Decimal(str(place.latitude)), Decimal(str(place.longitude))
+        self.cleaned_data["latitude"] = self.instance.latitude = lat
+        self.cleaned_data["longitude"] = self.instance.longitude = lon
+        return lat, lon
 
 
 class ReportForm(PlainTextForm, PhotoFieldsMixin, forms.ModelForm):

@@ -17,4 +17,6 @@ urlpatterns = [
     path("events/<int:pk>/report/", views.event_report, name="report"),
     # Read by the campaign map as /api/events.geojson?campaign=<slug>.
     path("api/events.geojson", views.events_geojson, name="geojson"),
+    # The event form's city search and the event maps' town labels (GeoNames, offline).
+    path("api/places.json", views.places_json, name="places"),
 ]

@@ -1,3 +1,4 @@
+import math
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -9,14 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_page
+from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_http_methods, require_safe
+from django_countries import countries
 from icalendar import Calendar
 from icalendar import Event as ICalEvent
 
 from campaigns.models import Campaign
 from config.antispam import rate_limited
-from events import selectors, services
+from events import places, selectors, services
 from events.forms import EventFilterForm, EventForm, ReportForm
 from events.models import Event, EventPhoto, EventReport
 
@@ -294,3 +296,32 @@ def events_geojson(request):
 def list_url_for(request) -> str:
     query = _querystring(request)
     return reverse("events:list") + (f"?{query}" if query else "")
+
+
+def _bad_places_query(message: str) -> JsonResponse:
+    return JsonResponse({"error": message, "places": []}, status=400)
+
+
+@require_safe
+@cache_control(public=True, max_age=24 * 3600)
+def places_json(request):
+    """The event form's city search (?country=BE&q=bru) and the maps' town labels
+    (?country=BE&near=50.85,4.35), from our own copy of GeoNames."""
+    country = request.GET.get("country", "").upper()
+    if country not in countries:
+        return _bad_places_query(_("Choose a country."))
+    near = request.GET.get("near")
+    if near is not None:
+        try:
+            lat, lon = (float(v) for v in near.split(","))
+        except ValueError:
+            return _bad_places_query(_("Give the point as latitude,longitude."))
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90):
+            return _bad_places_query(_("Give the point as latitude,longitude."))
+        found = places.places_near(latitude=lat, longitude=lon, country=country)
+    else:
+        query = request.GET.get("q", "")
+        if len(query) > places.MAX_QUERY:
+            return _bad_places_query(_("Type the start of a place's name."))
+        found = places.place_search(country=country, prefix=query)
+    return JsonResponse({"places": [p.as_json() for p in found]})

@@ -1,10 +1,16 @@
 /* The solidarity map: a Leaflet choropleth of our own country shapes (no tile
- * server), figures from a json_script block, event markers from the events
- * API gathered into clusters on a pixel grid. No inline script (CSP). */
+ * server; TopoJSON decoded by the vendored topojson-client), figures from a
+ * json_script block, places too small for the shapes drawn as circles at
+ * their centre, event markers from the events API gathered into small
+ * clusters on a pane above the countries that a checkbox hides. It opens
+ * fitted to where most actions are. No inline script (CSP). */
 (function () {
   "use strict";
 
   var CLUSTER_CELL = 48; // pixels: markers closer than this share a cluster
+  var MAX_ZOOM = 6; // beyond this the 1:110m outlines look jagged
+  var TINY = 1.5; // square degrees: shapes smaller than this also get a circle
+  var CORE_SHARE = 2 / 3; // the view holds the nearest countries with this share of actions
 
   function readConfig(el) {
     var node = document.getElementById(el.getAttribute("data-config"));
@@ -24,10 +30,17 @@
   }
 
   // Built with DOM nodes, never from HTML strings: names are data.
-  function details(name, data, cfg) {
+  function details(name, data, cfg, code, linked) {
     var box = document.createElement("div");
     var h = document.createElement("strong");
-    h.textContent = name;
+    if (linked && cfg.country_url && cfg.link_countries && code) {
+      var a = document.createElement("a");
+      a.href = cfg.country_url.replace("__CODE__", code);
+      a.textContent = name;
+      h.appendChild(a);
+    } else {
+      h.textContent = name;
+    }
     box.appendChild(h);
     var list = document.createElement("dl");
     list.className = "map-details";
@@ -81,8 +94,24 @@
     return shapes;
   }
 
+  function describe(layer, name, data, cfg, code) {
+    layer.bindTooltip(details(name, data, cfg, code, false), { sticky: true, className: "map-tooltip" });
+    // A tap or click opens the same details, with the country's page linked when
+    // there is one (a tooltip that follows the pointer cannot be clicked).
+    layer.bindPopup(function () { return details(name, data, cfg, code, true); });
+    layer.on("popupopen", function () { layer.closeTooltip(); });
+  }
+
+  function tag(layer, code, data) {
+    var el = layer.getElement && layer.getElement();
+    if (!el) return;
+    el.setAttribute("data-code", code);
+    el.setAttribute("data-count", data ? data.total : 0);
+  }
+
   function drawCountries(map, shapes, cfg) {
     unwrapShapes(shapes);
+    var byCode = {};
     var layer = L.geoJSON(shapes, {
       style: function (feature) {
         var data = cfg.countries[feature.properties.code];
@@ -96,27 +125,92 @@
       onEachFeature: function (feature, shape) {
         var code = feature.properties.code;
         var data = cfg.countries[code];
-        var name = (data && data.name) || feature.properties.name;
-        shape.bindTooltip(details(name, data, cfg), { sticky: true, className: "map-tooltip" });
-        // A tap opens the same details on touch screens, where there is no hover.
-        shape.on("click", function () { shape.openTooltip(); });
+        byCode[code] = shape;
+        describe(shape, (data && data.name) || feature.properties.name, data, cfg, code);
       },
     }).addTo(map);
     // Paths exist only once on the map: tag them so the DOM says what is drawn.
-    layer.eachLayer(function (shape) {
-      var el = shape.getElement && shape.getElement();
-      if (!el) return;
-      var code = shape.feature.properties.code;
+    layer.eachLayer(function (shape) { tag(shape, shape.feature.properties.code, cfg.countries[shape.feature.properties.code]); });
+    return byCode;
+  }
+
+  function area(bounds) {
+    return (bounds.getEast() - bounds.getWest()) * (bounds.getNorth() - bounds.getSouth());
+  }
+
+  // Countries with actions but no shape at this scale (Malta, Bermuda), or a
+  // shape too small to see or hover (Luxembourg): a circle at the centre, in a
+  // pane above the countries, coloured like the country would be.
+  function drawSmallPlaces(map, cfg, byCode, centres) {
+    map.createPane("smallPlaces").style.zIndex = 450;
+    Object.keys(cfg.countries).forEach(function (code) {
       var data = cfg.countries[code];
-      el.setAttribute("data-code", code);
-      el.setAttribute("data-count", data ? data.total : 0);
+      var shape = byCode[code];
+      if (!data.total || !centres[code]) return;
+      if (shape && area(shape.getBounds()) >= TINY) return;
+      var circle = L.circleMarker(centres[code], {
+        pane: "smallPlaces", radius: 6, weight: 1.5, color: "#3d3b36",
+        fillColor: colourFor(data.total, cfg), fillOpacity: 1, className: "small-place",
+      }).addTo(map);
+      describe(circle, data.name, data, cfg, code);
+      tag(circle, code, data);
     });
-    return layer;
+  }
+
+  // Where to open: the countries nearest the weighted middle of the actions
+  // that together hold CORE_SHARE of them, and any others as near again as
+  // half that distance. A marathon with 33 of 36 countries in Europe opens on
+  // Europe; Japan and Canada are a pan away. No actions: the world.
+  function coreBounds(cfg, byCode, centres) {
+    var pts = [];
+    var total = 0;
+    Object.keys(cfg.countries).forEach(function (code) {
+      var n = cfg.countries[code].total;
+      if (n > 0 && centres[code]) {
+        pts.push({ code: code, ll: centres[code], n: n });
+        total += n;
+      }
+    });
+    if (!pts.length) return L.latLngBounds([[-50, -165], [75, 178]]);
+    function median(key) {
+      var sorted = pts.slice().sort(function (a, b) { return a.ll[key] - b.ll[key]; });
+      var acc = 0;
+      for (var i = 0; i < sorted.length; i++) {
+        acc += sorted[i].n;
+        if (acc >= total / 2) return sorted[i].ll[key];
+      }
+      return sorted[sorted.length - 1].ll[key];
+    }
+    var mid = L.latLng(median("lat"), median("lng"));
+    pts.forEach(function (p) { p.d = mid.distanceTo(p.ll); });
+    pts.sort(function (a, b) { return a.d - b.d; });
+    var acc = 0, radius = 0;
+    for (var i = 0; i < pts.length && acc < total * CORE_SHARE; i++) {
+      acc += pts[i].n;
+      radius = pts[i].d;
+    }
+    var core = pts.filter(function (p) { return p.d <= radius * 1.5; });
+    var bounds = null;
+    core.forEach(function (p) {
+      var shape = byCode[p.code];
+      // Centres only when there are several: Finland's or Tunisia's whole
+      // outline would stretch a Mercator view north to south and shrink
+      // Europe. One or two countries are shown whole, unless huge (Russia).
+      var b = core.length < 3 && shape ? shape.getBounds() : null;
+      if (!b || b.getEast() - b.getWest() > 40) {
+        // Room around a centre for most of a mid-sized country (Poland, Germany).
+        b = L.latLngBounds([p.ll.lat - 2.5, p.ll.lng - 4], [p.ll.lat + 2.5, p.ll.lng + 4]);
+      }
+      bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+    });
+    return bounds;
   }
 
   // A small grid clustering: at each zoom, points whose pixels fall in the
   // same cell become one numbered marker; a click on it zooms in.
   function clusterLayer(map, features) {
+    var pane = map.createPane("events");
+    pane.style.zIndex = 620;
     var group = L.layerGroup().addTo(map);
     function redraw() {
       group.clearLayers();
@@ -137,8 +231,8 @@
         if (items.length === 1) {
           var it = items[0];
           var m = L.circleMarker(it.latlng, {
-            radius: 6, color: "#ffffff", weight: 2, fillColor: "#1a5fb4", fillOpacity: 1,
-            className: "event-marker",
+            radius: 5, color: "#ffffff", weight: 1.5, fillColor: "#1a5fb4", fillOpacity: 0.85,
+            className: "event-marker", pane: "events",
           });
           m.bindPopup(eventPopup(it.f.properties || {}));
           group.addLayer(m);
@@ -146,12 +240,17 @@
           var lat = 0, lng = 0;
           items.forEach(function (i) { lat += i.latlng.lat; lng += i.latlng.lng; });
           var centre = L.latLng(lat / items.length, lng / items.length);
+          // Small and see-through, so the country's colour shows around and under it.
+          var size = items.length < 10 ? 22 : items.length < 100 ? 26 : 30;
           var icon = L.divIcon({
             className: "event-cluster",
             html: "<span>" + items.length + "</span>",
-            iconSize: [32, 32],
+            iconSize: [size, size],
+            iconAnchor: [size / 2, size / 2],
           });
-          var cluster = L.marker(centre, { icon: icon, keyboard: true, title: String(items.length) });
+          var cluster = L.marker(centre, {
+            icon: icon, keyboard: true, title: String(items.length), pane: "events",
+          });
           cluster.on("click", function () {
             map.fitBounds(L.latLngBounds(items.map(function (i) { return i.latlng; })).pad(0.5), {
               maxZoom: map.getMaxZoom(),
@@ -179,23 +278,43 @@
     return box;
   }
 
-  function loadEvents(map, url) {
+  function loadEvents(map, url, el) {
     if (!url || !window.fetch) return;
     fetch(url, { headers: { Accept: "application/geo+json, application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         var features = (data && data.features) || [];
-        if (features.length) clusterLayer(map, features);
+        if (!features.length) return;
+        var group = clusterLayer(map, features);
+        var figure = el.closest(".map-figure");
+        var box = figure && figure.querySelector("#map-show-events");
+        if (!box) return;
+        box.closest(".map-events-toggle").hidden = false;
+        box.addEventListener("change", function () {
+          if (box.checked) group.addTo(map);
+          else group.remove();
+        });
       })
       .catch(function () { /* no events endpoint or offline: the map stands alone */ });
   }
 
+  function centresOf(topo) {
+    var centres = {};
+    topojson.feature(topo, topo.objects.centres).features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      centres[f.properties.code] = L.latLng(c[1], c[0]);
+    });
+    return centres;
+  }
+
   function init(el) {
     var cfg = readConfig(el);
-    if (!cfg || !window.L) return;
+    if (!cfg || !window.L || !window.topojson) return;
+    // The small map (embeds on partner sites) links nowhere.
+    cfg.link_countries = el.getAttribute("data-link-countries") !== "0";
     var map = L.map(el, {
       minZoom: 1,
-      maxZoom: 9,
+      maxZoom: MAX_ZOOM,
       worldCopyJump: false,
       zoomSnap: 0.25,
       attributionControl: true,
@@ -206,10 +325,18 @@
     map.fitBounds([[-52, -168], [80, 180]]);
     fetch(el.getAttribute("data-shapes"))
       .then(function (r) { return r.json(); })
-      .then(function (shapes) {
-        drawCountries(map, shapes, cfg);
+      .then(function (topo) {
+        var centres = centresOf(topo);
+        var byCode = drawCountries(map, topojson.feature(topo, topo.objects.countries), cfg);
+        drawSmallPlaces(map, cfg, byCode, centres);
+        var view = coreBounds(cfg, byCode, centres);
+        map.fitBounds(view, { padding: [16, 16], maxZoom: 5, animate: false });
+        var b = map.getBounds();
+        // What the map opened on, for tests and anyone inspecting the page.
+        el.setAttribute("data-view", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+          .map(function (v) { return v.toFixed(1); }).join(","));
         el.setAttribute("data-ready", "1");
-        loadEvents(map, cfg.events_url);
+        loadEvents(map, cfg.events_url, el);
       });
   }
 

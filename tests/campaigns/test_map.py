@@ -42,7 +42,7 @@ def test_it_renders_the_map_with_poland_coloured_when_poland_has_actions(campaig
     img = rendered_png(campaign)
     assert img.size == (1200, 630)
     x, y = rendering.project(*POLAND)
-    classes = mapdata.map_classes(500)
+    classes = mapdata.map_classes([500, 5])
     assert close(img.getpixel((int(x), int(y)))[:3], hex_rgb(classes[-1].colour))
 
 
@@ -103,7 +103,9 @@ def test_the_page_passes_the_map_figures_as_json_without_inline_script(client, c
     assert data["countries"]["PL"]["total"] == 30
     assert data["countries"]["MT"]["by_kind"] == {"signature": 4}
     assert data["events_url"] == f"/api/events.geojson?campaign={campaign.slug}"
-    assert "Too small to draw at this scale" in body and "Malta (4)" in body
+    # Malta has no 1:110m shape: the script draws it as a circle at its centre.
+    assert "Too small to draw at this scale" not in body
+    assert "drawn as circles at their centre" in body
     # every <script> either loads a file or is the JSON island
     for tag in body.split("<script")[1:]:
         assert tag.startswith((' src="/static/', ' id="map-data" type="application/json"'))
@@ -116,11 +118,15 @@ def test_daily_tallies_follow_the_ledger_by_utc_day(client, campaign):
         (dt.date(2012, 12, 7), 5),
         (dt.date(2012, 12, 9), 10),
     ]
+    campaign.ends_on = dt.date(2012, 12, 20)
+    campaign.save()
     body = client.get(campaign.get_absolute_url()).text
     assert 'data-day="2012-12-07" data-count="5"' in body
     assert 'data-day="2012-12-09" data-count="10"' in body
-    assert 'data-day="2012-12-08"' not in body
-    assert "Actions per day, 7 Dec 2012 to 9 Dec 2012" in body
+    # One bar per day of the campaign, empty days included (with no height).
+    assert body.count('data-day="') == 14
+    assert 'data-day="2012-12-08" data-count="0"' in body
+    assert "Actions per day, 7 Dec 2012 to 20 Dec 2012" in body
 
 
 def _bulk_actions(campaign, n: int) -> None:
@@ -233,13 +239,54 @@ def test_the_world_map_query_count_is_constant(client, django_assert_num_queries
         assert client.get(reverse("map")).status_code == 200
 
 
-def test_the_map_classes_span_the_counts():
-    assert mapdata.map_classes(0) == []
-    assert [c.minimum for c in mapdata.map_classes(1)] == [1]
-    classes = mapdata.map_classes(24_561)
-    assert [c.minimum for c in classes] == [1, 5, 50, 200, 2000]
+def test_the_map_classes_are_quantiles_of_the_counts_shown_and_all_used():
+    assert mapdata.map_classes([]) == []
+    assert mapdata.map_classes([0, 0]) == []
+    assert [(c.minimum, c.maximum) for c in mapdata.map_classes([7])] == [(7, 7)]
+    # The marathon's shape: many small countries, one very large.
+    counts = [818] * 13 + [1636] * 8 + [2454] * 4 + [3272] * 4 + [4091] * 2 + [5727] * 2
+    counts += [6545, 7363, 24561]
+    classes = mapdata.map_classes(counts)
+    assert [(c.minimum, c.maximum) for c in classes] == [
+        (818, 818),
+        (1636, 1636),
+        (2454, 2454),
+        (3272, 3272),
+        (4091, 24561),
+    ]
+    assert [c.colour for c in classes] == mapdata.CLASS_COLOURS
+    # Every class holds at least one country, and every count falls in its own range.
+    for n in counts:
+        (c,) = [c for c in classes if c.minimum <= n <= c.maximum]
+        assert mapdata.colour_for(n, classes) == c.colour
     assert mapdata.colour_for(0, classes) == mapdata.NO_ACTIONS_COLOUR
-    assert mapdata.colour_for(30_000, classes) == mapdata.CLASS_COLOURS[-1]
+
+
+def test_fewer_distinct_counts_than_colours_give_fewer_classes_darkest_last():
+    classes = mapdata.map_classes([5, 5, 300, 5])
+    assert [(c.minimum, c.maximum) for c in classes] == [(5, 5), (300, 300)]
+    assert [c.colour for c in classes] == mapdata.CLASS_COLOURS[-2:]
+
+
+def test_ten_even_counts_split_two_by_two():
+    classes = mapdata.map_classes(range(1, 11))
+    assert [(c.minimum, c.maximum) for c in classes] == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)]
+
+
+def test_the_day_chart_has_one_bar_per_campaign_day_and_sparse_dated_ticks():
+    from campaigns import charts
+
+    svg = charts.daily_chart_svg(
+        [(dt.date(2013, 3, 7), 104_731)], first=dt.date(2012, 12, 7), last=dt.date(2013, 3, 7)
+    )
+    assert svg.count("<rect ") == 91
+    ticks = re.findall(r'<text class="tick[^"]*"[^>]*>([^<]+)</text>', svg)
+    assert 4 <= len(ticks) <= charts.MAX_TICKS
+    assert ticks[0] == "7 Dec 2012" and "2013" in "".join(ticks[1:])
+    assert len(set(ticks)) == len(ticks)
+    # The one day with actions is a narrow bar at the end, not the whole plot.
+    (width,) = re.findall(r'width="([\d.]+)"[^>]*data-count="104731"', svg)
+    assert float(width) < 10
 
 
 def test_renaming_a_campaign_keeps_its_map_and_leaves_no_files_behind(client, campaign):
@@ -303,3 +350,29 @@ def test_the_tally_api_reads_tallies_only(client, django_assert_num_queries, cam
         assert client.get(url).json()["totals"]["actions"] > 0
     with django_assert_num_queries(1):
         assert client.get(url).status_code == 200
+
+
+def test_places_too_small_for_the_shapes_are_circles_in_the_pictures(campaign):
+    factories.make_report(campaign, country="MT", quantity=818)
+    factories.make_report(campaign, country="PL", quantity=30_000)
+    svg = rendering.render_svg(
+        title="Marathon", counts={"MT": 818, "PL": 30_000}, total=30_818, countries=2
+    ).decode()
+    (circle,) = re.findall(r"<circle [^>]*>.*?</circle>", svg)
+    assert 'data-code="MT"' in circle and "Malta: 818" in circle
+    x, y = rendering.project(*mapdata.centres()["MT"])
+    assert f'cx="{x:.1f}" cy="{y:.1f}"' in circle
+    img = rendered_png(campaign)
+    classes = mapdata.map_classes([818, 30_000])
+    assert close(img.getpixel((int(x), int(y)))[:3], hex_rgb(classes[0].colour))
+
+
+def test_every_iso_country_has_a_centre():
+    from django_countries import countries
+
+    centres = mapdata.centres()
+    assert {code for code, _ in countries} <= set(centres)
+    lon, lat = centres["MT"]
+    assert 14.3 < lon < 14.6 and 35.8 < lat < 36.0  # Valletta
+    lon, lat = centres["PL"]
+    assert 17 < lon < 21 and 51 < lat < 53.5

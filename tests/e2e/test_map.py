@@ -1,5 +1,7 @@
 """The solidarity map in Chromium: it colours exactly the countries that acted."""
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -8,7 +10,7 @@ from tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FIGURES = {"PL": 30_000, "DE": 1_200, "JP": 7_000, "BR": 40, "MT": 818, "BM": 5}
-NOT_DRAWN = {"MT", "BM"}  # too small for the 110m shapes
+NOT_DRAWN = {"MT", "BM"}  # too small for the 110m shapes: circles at their centre
 
 
 def table_rows(page) -> dict[str, int]:
@@ -36,18 +38,30 @@ def test_the_map_colours_exactly_the_countries_with_actions(
     )
     rows = table_rows(page)
     assert rows == FIGURES
-    assert coloured == {c: n for c, n in rows.items() if c not in NOT_DRAWN}
+    assert coloured == rows
+    # Malta and Bermuda, too small for the shapes, are circles at their centre.
+    assert sorted(
+        page.eval_on_selector_all("path.small-place", "els => els.map(e => e.dataset.code)")
+    ) == sorted(NOT_DRAWN)
     fills = page.eval_on_selector_all(
         "path[data-code]",
         "els => Object.fromEntries(els.map(e => [e.dataset.code, e.getAttribute('fill')]))",
     )
     assert fills["PL"] != fills["FR"] and fills["FR"] == fills["CN"]
-    expect(page.get_by_text("Too small to draw at this scale")).to_contain_text("Malta")
     expect(page.locator('[data-counter="total"]')).to_have_text("39,063")
 
     page.locator('path[data-code="PL"]').hover()
     expect(page.locator(".map-tooltip")).to_contain_text("Poland")
     expect(page.locator(".map-tooltip")).to_contain_text("30,000")
+    page.mouse.move(0, 0)
+    expect(page.locator(".map-tooltip")).to_have_count(0)
+    # The map opens on Poland and Germany; zoom out to reach Malta.
+    for _ in range(3):
+        page.get_by_role("button", name="Zoom out").click()
+        page.wait_for_timeout(300)
+    page.locator('path.small-place[data-code="MT"]').hover()
+    expect(page.locator(".map-tooltip")).to_contain_text("Malta")
+    expect(page.locator(".map-tooltip")).to_contain_text("818")
     page.locator(".map-figure").scroll_into_view_if_needed()
     shoot("1-map")
     assert third_party_requests == []
@@ -134,7 +148,12 @@ def test_event_markers_gather_into_clusters(live_server, page, shoot):
     expect(cluster).to_have_text("30")
     expect(page.locator("path.event-marker")).to_have_count(1)
     assert requested and requested[0].endswith(f"/api/events.geojson?campaign={campaign.slug}")
-    page.locator("path.event-marker").click(force=True)
+    # The map opens on Lithuania, where the actions are; Tokyo is four zooms out.
+    expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
+    for _ in range(4):
+        page.get_by_role("button", name="Zoom out").click()
+        page.wait_for_timeout(300)
+    page.locator("path.event-marker").click()
     expect(page.get_by_role("link", name="Letters <b>evening</b>")).to_be_visible()
     page.locator(".map-figure").scroll_into_view_if_needed()
     shoot("1-events")
@@ -146,3 +165,127 @@ def test_event_markers_gather_into_clusters(live_server, page, shoot):
         page.wait_for_timeout(400)
     expect(page.locator("path.event-marker")).to_have_count(31)  # Tokyo is off-screen
     shoot("2-events-zoomed")
+
+
+def _view(page) -> list[float]:
+    return [float(v) for v in page.locator("#solidarity-map").get_attribute("data-view").split(",")]
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_the_marathon_opens_on_europe_with_a_legend_of_used_classes(
+    live_server, page, shoot, third_party_requests, width, height
+):
+    from pages import demo
+
+    prisoners = demo.seed_prisoners()
+    campaign = demo.seed_campaigns(prisoners)["letter-marathon-2012"]
+    with factories.committed():
+        demo.seed_marathon_reports(campaign)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server.url + campaign.get_absolute_url())
+    expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
+
+    # Europe fills the view: from Ireland and Portugal to Finland and Ukraine,
+    # not from Canada to Japan.
+    west, south, east, north = _view(page)
+    assert west <= -8 and east >= 30 and south <= 38 and north >= 60
+    assert east - west < 250, (west, east)
+    # Poland, the largest country, is not covered by anything drawn above it.
+    box = page.locator('path[data-code="PL"]').bounding_box()
+    top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).dataset.code",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert top == "PL"
+
+    # The legend: only classes some country falls in, each with its range.
+    counts = [
+        int(n)
+        for n in page.eval_on_selector_all(
+            "path[data-code]", "els => els.map(e => e.dataset.count)"
+        )
+        if int(n) > 0
+    ]
+    legend = page.eval_on_selector_all(
+        "[data-class-min]", "els => els.map(e => [+e.dataset.classMin, +e.dataset.classMax])"
+    )
+    assert legend and all(any(lo <= n <= hi for n in counts) for lo, hi in legend)
+    assert all(any(lo <= n <= hi for lo, hi in legend) for n in counts)
+    expect(page.locator(".map-legend")).to_contain_text("4,091–24,561")
+
+    # One bar per day of the campaign, 7 Dec 2012 to 7 Mar 2013, dates that differ.
+    assert page.locator("svg.day-chart rect[data-day]").count() == 91
+    ticks = page.locator("svg.day-chart text.tick").all_text_contents()
+    assert ticks[0] == "7 Dec 2012" and len(set(ticks)) == len(ticks) >= 4
+    page.locator(".map-figure").scroll_into_view_if_needed()
+    shoot(f"{width}-marathon")
+    assert third_party_requests == []
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_the_world_map_opens_on_the_actions_and_events_can_be_hidden(
+    live_server, page, shoot, width, height
+):
+    campaign = factories.make_campaign(title="Day of solidarity")
+    for code, n in {"PL": 400, "LT": 300, "DE": 120, "BE": 60, "MT": 20, "US": 3}.items():
+        factories.make_report(campaign, country=code, quantity=n)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"id": i, "title": f"Vigil {i}", "kind_label": "Vigil", "url": "/"},
+        }
+        for i, (lon, lat) in enumerate(
+            [(21.01, 52.23), (21.02, 52.24), (21.0, 52.2), (25.28, 54.69), (4.35, 50.85)]
+        )
+    ]
+    page.route(
+        "**/api/events.geojson*",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/geo+json",
+            body=json.dumps({"type": "FeatureCollection", "features": features}),
+        ),
+    )
+
+    # The map's figures may carry a link pattern for country pages: every
+    # country's popup then links to its page.
+    def with_country_pages(route):
+        html = route.fetch().text()
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body=html.replace('"events_url":', '"country_url": "/map/__CODE__/", "events_url":'),
+        )
+
+    page.route("**/map/", with_country_pages)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server.url + "/map/")
+    expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
+    west, south, east, north = _view(page)
+    assert west > -60 and east < 60, (west, east)  # Europe, not the whole world
+    # The cluster's number sits in the middle of its circle.
+    cluster = page.locator(".event-cluster").first
+    expect(cluster).to_be_visible()
+    outer, inner = cluster.bounding_box(), cluster.locator("span").bounding_box()
+    assert abs((outer["x"] + outer["width"] / 2) - (inner["x"] + inner["width"] / 2)) < 2
+    assert abs((outer["y"] + outer["height"] / 2) - (inner["y"] + inner["height"] / 2)) < 2
+    assert outer["width"] <= 30
+    page.locator(".map-figure").scroll_into_view_if_needed()
+    shoot(f"{width}-world")
+
+    # Hidden and shown again with the keyboard alone.
+    toggle = page.get_by_label("Show events")
+    toggle.focus()
+    page.keyboard.press("Space")
+    expect(toggle).not_to_be_checked()
+    expect(page.locator(".event-cluster")).to_have_count(0)
+    expect(page.locator("path.event-marker")).to_have_count(0)
+    shoot(f"{width}-world-no-events")
+    page.keyboard.press("Space")
+    expect(page.locator(".event-cluster").first).to_be_visible()
+
+    page.locator('path[data-code="DE"]').click()
+    expect(page.locator(".leaflet-popup").get_by_role("link", name="Germany")).to_have_attribute(
+        "href", "/map/DE/"
+    )
