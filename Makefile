@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint check-deploy migrations-check worker beat bench clean
+.PHONY: run test install lint check-deploy migrations-check messages messages-check worker beat bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,21 @@ check-deploy: $(STAMP)
 	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=solidarity.example.org \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Translations (README: "Languages"). `messages` extracts every string of the
+# code into locale/{be,ru} (keeping what is translated; new entries arrive
+# empty or fuzzy) and compiles the .mo files with Babel; `messages-check`
+# fails while any entry is missing, empty, fuzzy or not compiled.
+MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles \
+	--ignore=var --ignore=static/vendor --ignore=node_modules
+messages: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l be -l ru --no-obsolete $(MESSAGES_IGNORE)
+	@if grep -rqs --include=*.js "gettext(" static/js; then \
+	  DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs -l be -l ru --no-obsolete $(MESSAGES_IGNORE); fi
+	DJANGO_DEBUG=1 $(BIN)/python manage.py messages_compile
+
+messages-check: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py messages_check
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel=INFO
