@@ -187,7 +187,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("be", _("Belarusian")), ("ru", _("Russian"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/: the project's strings (make messages). locale_countries/: country
+# names in Belarusian, which django-countries lacks (scripts/build_country_names.py).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_countries"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -41,3 +41,9 @@ def test_the_language_cookie_also_keeps_the_caches_apart(client, campaign):
     assert germany(client.get(reverse("map"))) == "Германия"
     client.cookies["django_language"] = "en"
     assert germany(client.get(reverse("map"))) == "Germany"
+
+
+def test_the_map_tooltips_name_countries_in_belarusian(client, campaign):
+    factories.make_report(campaign, country="DE", quantity=3)
+    for path in (campaign.get_absolute_url(), reverse("map")):
+        assert germany(client.get(path, headers={"accept-language": "be"})) == "Германія", path
