@@ -189,7 +189,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("be", _("Belarusian")), ("ru", _("Russian"))]
 # locale/: the project's strings (make messages). locale_countries/: country
 # names in Belarusian, which django-countries lacks (scripts/build_country_names.py).
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_countries"]
+# locale_vendor/: Belarusian for the allauth pages activists use (allauth has
+# no be catalogue); edited by hand, compiled by `make messages`.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_countries", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -27,6 +27,13 @@ def test_it_has_a_complete_catalogue(language):
     assert catalogue_problems(po) == []
 
 
+def test_the_extra_catalogues_are_complete_too():
+    # locale_countries (generated) and locale_vendor (allauth, by hand).
+    extra = [p for p in catalogue_paths() if p.parents[2] != LOCALE]
+    assert len(extra) >= 2
+    assert [problem for p in extra for problem in catalogue_problems(p)] == []
+
+
 def test_it_ships_compiled_catalogues_that_match_the_sources():
     paths = list(catalogue_paths())
     assert {p.parts[-3] for p in paths} >= set(LANGUAGES)
@@ -87,3 +94,10 @@ def test_the_home_page_speaks_the_visitors_language(client, language, phrase):
     page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=language).text
     assert phrase in page
     assert "Write to a prisoner" not in page
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_is_belarusian_although_allauth_has_no_be(client):
+    page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="be").text
+    assert "Забыліся на пароль?" in page
+    assert "Forgot your password?" not in page
