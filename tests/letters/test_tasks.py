@@ -216,3 +216,14 @@ def test_the_sweep_leaves_old_mail_letters_without_an_address_and_decided_letter
     mail.outbox.clear()
     assert tasks.letters_mail_sweep() == 0
     assert mail.outbox == []
+
+
+def test_the_posting_notice_writes_the_date_as_the_writers_language_does(posted_batch):
+    first, second = posted_batch.letters.order_by("pk")
+    posted_at = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    Letter.objects.filter(pk=first.pk).update(language_code="ru", posted_at=posted_at)
+    Letter.objects.filter(pk=second.pk).update(language_code="be", posted_at=posted_at)
+    tasks.batch_posted_notify(posted_batch.pk)
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "отправлено 30 ноября 2026" in bodies[first.sender_email]
+    assert "адпраўлены 30 лістапада 2026" in bodies[second.sender_email]

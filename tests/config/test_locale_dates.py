@@ -1,0 +1,23 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("language", "date"),
+    [("en", "30 November 2026"), ("ru", "30 ноября 2026"), ("be", "30 лістапада 2026")],
+)
+def test_a_page_writes_dates_as_each_language_does(client, language, date):
+    campaign = factories.make_campaign(
+        starts_on=dt.date(2026, 11, 1), ends_on=dt.date(2026, 11, 30)
+    )
+    page = client.get(
+        reverse("campaigns:sign", args=[campaign.slug]), HTTP_ACCEPT_LANGUAGE=language
+    ).text
+    assert date in page
+    assert "Ноябрь" not in page
