@@ -101,3 +101,10 @@ def test_the_sign_in_page_is_belarusian_although_allauth_has_no_be(client):
     page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="be").text
     assert "Забыліся на пароль?" in page
     assert "Forgot your password?" not in page
+
+
+@pytest.mark.django_db
+def test_a_missing_page_says_so_in_the_visitors_language(client):
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="be")
+    assert response.status_code == 404
+    assert "Старонка не знойдзена" in response.text
