@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -41,7 +42,7 @@ def world_map(request):
         request,
         "pages/map.html",
         {
-            **map_context(data, events_url="/api/events.geojson"),
+            **map_context(data, events_url=reverse("events:geojson")),
             "countries_count": sum(1 for r in data.tally.rows if r.code),
         },
     )

@@ -7,7 +7,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 
 from pages.catalogues import (
     LANGUAGES,
@@ -16,6 +15,7 @@ from pages.catalogues import (
     compile_catalogue,
     mo_is_current,
 )
+from tests.languages import reverse_in
 
 LOCALE = Path(settings.LOCALE_PATHS[0])
 
@@ -91,20 +91,20 @@ def test_the_check_fails_when_the_code_has_a_string_the_catalogues_lack(settings
     [("be", "Напісаць вязню"), ("ru", "Написать заключённому")],
 )
 def test_the_home_page_speaks_the_visitors_language(client, language, phrase):
-    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=language).text
+    page = client.get(reverse_in(language, "home")).text
     assert phrase in page
     assert "Write to a prisoner" not in page
 
 
 @pytest.mark.django_db
 def test_the_sign_in_page_is_belarusian_although_allauth_has_no_be(client):
-    page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="be").text
+    page = client.get(reverse_in("be", "account_login")).text
     assert "Забыліся на пароль?" in page
     assert "Forgot your password?" not in page
 
 
 @pytest.mark.django_db
 def test_a_missing_page_says_so_in_the_visitors_language(client):
-    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="be")
+    response = client.get("/be/no-such-page/")
     assert response.status_code == 404
     assert "Старонка не знойдзена" in response.text

@@ -1,9 +1,9 @@
 import datetime as dt
 
 import pytest
-from django.urls import reverse
 
 from tests import factories
+from tests.languages import reverse_in
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,6 @@ def test_a_page_writes_dates_as_each_language_does(client, language, date):
     campaign = factories.make_campaign(
         starts_on=dt.date(2026, 11, 1), ends_on=dt.date(2026, 11, 30)
     )
-    page = client.get(
-        reverse("campaigns:sign", args=[campaign.slug]), HTTP_ACCEPT_LANGUAGE=language
-    ).text
+    page = client.get(reverse_in(language, "campaigns:sign", campaign.slug)).text
     assert date in page
     assert "Ноябрь" not in page

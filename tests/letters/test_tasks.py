@@ -2,12 +2,12 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from letters import services, tasks
 from letters.models import Letter
 from tests.factories import committed
+from tests.languages import reverse_in
 from tests.letters.conftest import letter_data, make_letter
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +99,8 @@ def languages_rendered_in(monkeypatch):
 def test_the_confirmation_is_written_in_the_language_the_writer_used_the_site_in(
     client, settings, prisoner, languages_rendered_in
 ):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
     assert (
-        client.post(reverse("letters:write", args=[prisoner.slug]), letter_data()).status_code
+        client.post(reverse_in("ru", "letters:write", prisoner.slug), letter_data()).status_code
         == 302
     )
     letter = Letter.objects.get()
