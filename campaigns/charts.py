@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
         x = LEFT + i * slot + (slot - bar) / 2
         title = ngettext("%(day)s: %(n)s action", "%(day)s: %(n)s actions", n) % {
             "day": date_format(day, "j M Y"),
-            "n": f"{n:,}",
+            "n": number_format(n, force_grouping=True),
         }
         parts.append(
             f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '

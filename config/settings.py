@@ -194,6 +194,8 @@ LANGUAGES = [("en", _("English")), ("be", _("Belarusian")), ("ru", _("Russian"))
 # locale_vendor/: Belarusian for the allauth pages activists use (allauth has
 # no be catalogue); edited by hand, compiled by `make messages`.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_countries", BASE_DIR / "locale_vendor"]
+# Formats Django lacks (Belarusian number grouping): config/formats/<lang>/.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

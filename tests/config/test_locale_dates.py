@@ -19,3 +19,13 @@ def test_a_page_writes_dates_as_each_language_does(client, language, date):
     page = client.get(reverse_in(language, "campaigns:sign", campaign.slug)).text
     assert date in page
     assert "Ноябрь" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "figure"),
+    [("en", "12,345"), ("ru", "12\xa0345"), ("be", "12\xa0345")],
+)
+def test_a_page_groups_numbers_as_each_language_does(client, campaign, language, figure):
+    factories.make_report(campaign, country="DE", quantity=12345)
+    page = client.get(reverse_in(language, "campaigns:detail", campaign.slug)).text
+    assert f'data-counter="total">{figure}<' in page
