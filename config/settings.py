@@ -36,6 +36,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin: it patches model fields and admin forms.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -194,6 +196,10 @@ LANGUAGES = [("en", _("English")), ("be", _("Belarusian")), ("ru", _("Russian"))
 # locale_vendor/: Belarusian for the allauth pages activists use (allauth has
 # no be catalogue); edited by hand, compiled by `make messages`.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_countries", BASE_DIR / "locale_vendor"]
+# Content fields in three languages (prisoners/translation.py,
+# campaigns/translation.py); a missing translation shows the English text.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Formats Django lacks (Belarusian number grouping): config/formats/<lang>/.
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"

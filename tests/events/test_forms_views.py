@@ -298,3 +298,28 @@ def test_it_rate_limits_event_submissions(client, organiser, settings):
     response = client.post("/events/new/", _data(client))
     assert "Please wait an hour" in str(response.context["form"].non_field_errors())
     assert not Event.objects.exists()
+
+
+def test_an_event_keeps_the_language_it_was_written_in(client, organiser):
+    client.force_login(organiser)
+    form = client.get("/ru/events/new/").context["form"]
+    assert form.initial["language"] == "ru"  # the organiser's site language
+    response = client.post(
+        "/ru/events/new/",
+        _data(client, title="Пикет у посольства", description="Речи и песни.", language="ru"),
+    )
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert event.language == "ru"
+    event.status = Event.Status.PUBLISHED
+    event.save()
+    page = client.get(f"/be/events/{event.pk}/").text
+    assert '<h1 lang="ru">Пикет у посольства</h1>' in page
+    assert '<div class="prose" lang="ru"><p>Речи и песни.</p></div>' in page
+
+
+def test_an_event_sent_without_a_language_takes_the_sites(client, organiser):
+    client.force_login(organiser)
+    response = client.post("/be/events/new/", _data(client, language=""))
+    assert response.status_code == 302
+    assert Event.objects.get().language == "be"
