@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from events.models import Event
 
@@ -47,10 +48,16 @@ def event_status_notify(event_id: int, change: int | str) -> bool:
         if not event.organiser.email:
             return False
         context = {"event": event, "site_url": settings.SITE_URL}
-        # One line, whatever the title holds: a line break in a subject is a
-        # BadHeaderError (and, unchecked, a header injection).
-        subject = " ".join(render_to_string("emails/event_status/subject.txt", context).split())
-        body = render_to_string("emails/event_status/body.txt", context)
+        # In the organiser's language (the event's, preselected from the
+        # address they logged it at), not the worker's or the moderator's;
+        # links in it then point at that language's addresses.
+        with translation.override(event.language):
+            # One line, whatever the title holds: a line break in a subject is
+            # a BadHeaderError (and, unchecked, a header injection).
+            subject = " ".join(
+                render_to_string("emails/event_status/subject.txt", context).split()
+            )
+            body = render_to_string("emails/event_status/body.txt", context)
         send_mail(
             subject,
             body,

@@ -114,3 +114,12 @@ def test_it_still_sends_a_mail_queued_by_the_previous_code(organiser):
     assert tasks.event_status_notify(event.pk, "published") is True
     assert tasks.event_status_notify(event.pk, "published") is False
     assert len(mail.outbox) == 1
+
+
+def test_it_mails_the_organiser_in_the_language_of_the_event(organiser, moderator):
+    event = make_event(organiser, language="ru", title="Пикет у посольства")
+    with committed():
+        services.event_publish(event=event, moderator=moderator)
+    [message] = mail.outbox
+    assert message.subject == "Ваше мероприятие «Пикет у посольства»: Опубликовано"
+    assert f"/ru/events/{event.pk}/" in message.body
