@@ -54,9 +54,7 @@ def event_status_notify(event_id: int, change: int | str) -> bool:
         with translation.override(event.language):
             # One line, whatever the title holds: a line break in a subject is
             # a BadHeaderError (and, unchecked, a header injection).
-            subject = " ".join(
-                render_to_string("emails/event_status/subject.txt", context).split()
-            )
+            subject = " ".join(render_to_string("emails/event_status/subject.txt", context).split())
             body = render_to_string("emails/event_status/body.txt", context)
         send_mail(
             subject,
