@@ -6,7 +6,14 @@
   var el = document.getElementById("event-map");
   if (!el || !window.L) { return; }
   var mode = el.dataset.mode;
-  var map = L.map(el, { minZoom: 1, maxZoom: 12, worldCopyJump: true, attributionControl: true });
+  var map = L.map(el, {
+    minZoom: 1, maxZoom: 12, worldCopyJump: true, attributionControl: true, zoomControl: false,
+  });
+  // Leaflet's own titles are English; the page gives them in its language.
+  L.control.zoom({
+    zoomInTitle: el.dataset.zoomIn || "Zoom in",
+    zoomOutTitle: el.dataset.zoomOut || "Zoom out",
+  }).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Natural Earth");
   if (mode === "point") {

@@ -29,3 +29,19 @@ def test_a_page_groups_numbers_as_each_language_does(client, campaign, language,
     factories.make_report(campaign, country="DE", quantity=12345)
     page = client.get(reverse_in(language, "campaigns:detail", campaign.slug)).text
     assert f'data-counter="total">{figure}<' in page
+
+
+@pytest.mark.parametrize(
+    ("day", "belarusian"),
+    [
+        (dt.date(2013, 3, 7), "7 сакавіка 2013"),  # Django's be has the nominative here
+        (dt.date(2024, 5, 19), "19 мая 2024"),  # and the classical "траўня"
+        (dt.date(2012, 12, 7), "7 снежня 2012"),  # and "сьнежня"
+    ],
+)
+def test_belarusian_months_are_genitive_and_in_the_official_orthography(day, belarusian):
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("be"):
+        assert date_format(day, "j E Y") == belarusian
