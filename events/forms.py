@@ -166,7 +166,7 @@ class EventForm(PhotoFieldsMixin, SpamCheckedForm, TimezoneSelectMixin):
         }
 
     language = forms.ChoiceField(
-        label=_("Language of the title and description"),
+        label=_("Written in"),
         choices=settings.LANGUAGES,
         required=False,
         help_text=_("Shown as written; readers of other languages see it in this one."),
