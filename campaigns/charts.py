@@ -27,8 +27,8 @@ def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
     slot = plot_w / len(span)
     bar = max(1.0, slot * 0.8)
     label = _("Actions per day, %(first)s to %(last)s") % {
-        "first": date_format(first, "j M Y"),
-        "last": date_format(last, "j M Y"),
+        "first": date_format(first, "j E Y"),
+        "last": date_format(last, "j E Y"),
     }
     parts = [
         f'<svg class="day-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -45,7 +45,7 @@ def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
         h = max(1.0, plot_h * n / peak)
         x = LEFT + i * slot + (slot - bar) / 2
         title = ngettext("%(day)s: %(n)s action", "%(day)s: %(n)s actions", n) % {
-            "day": date_format(day, "j M Y"),
+            "day": date_format(day, "j E Y"),
             "n": number_format(n, force_grouping=True),
         }
         parts.append(
@@ -57,7 +57,7 @@ def daily_chart_svg(days: list[tuple[dt.date, int]]) -> SafeString:
         x = LEFT if anchor == "start" else WIDTH - RIGHT
         parts.append(
             f'<text x="{x}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="12">'
-            f"{escape(date_format(day, 'j M Y'))}</text>"
+            f"{escape(date_format(day, 'j E Y'))}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every dynamic part is escaped above

@@ -120,7 +120,10 @@ def test_daily_tallies_follow_the_ledger_by_utc_day(client, campaign):
     assert 'data-day="2012-12-07" data-count="5"' in body
     assert 'data-day="2012-12-09" data-count="10"' in body
     assert 'data-day="2012-12-08"' not in body
-    assert "Actions per day, 7 Dec 2012 to 9 Dec 2012" in body
+    assert "Actions per day, 7 December 2012 to 9 December 2012" in body
+    # The genitive, not Django's nominative abbreviation ("7 Дек 2012").
+    russian = client.get("/ru" + campaign.get_absolute_url()).text
+    assert "Действия по дням, с 7 декабря 2012 по 9 декабря 2012" in russian
 
 
 def _bulk_actions(campaign, n: int) -> None:

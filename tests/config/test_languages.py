@@ -47,15 +47,16 @@ def test_every_public_page_names_its_other_languages(client, campaign):
 
 
 @pytest.mark.parametrize(
-    ("page", "language", "lands_on"),
+    ("origin", "language", "lands_on"),
     [
         ("/ru/prisoners/?status=convicted", "be", "/be/prisoners/?status=convicted"),
         ("/be/prisoners/", "en", "/prisoners/"),
         ("/map/", "ru", "/ru/map/"),
     ],
 )
-def test_the_language_switch_keeps_the_visitor_on_the_same_page(client, page, language, lands_on):
-    response = client.post(reverse("set_language"), {"language": language, "next": page})
+def test_the_language_switch_keeps_the_visitor_on_the_same_page(client, origin, language, lands_on):
+    # (Not named "page": that is pytest-playwright's browser fixture.)
+    response = client.post(reverse("set_language"), {"language": language, "next": origin})
     assert response.status_code == 302
     assert response["Location"] == lands_on
 
