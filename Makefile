@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock lock-check backup restore lint check-deploy migrations-check worker beat bench faults clean
+.PHONY: run test install lock lock-check backup restore lint check-deploy migrations-check messages messages-check worker beat bench faults clean
 
 # Dependencies come from uv.lock: exact versions with their hashes, for every
 # platform (README, "Locked dependencies"). uv itself is the one thing pip
@@ -72,6 +72,21 @@ backup: $(STAMP)
 
 restore: $(STAMP)
 	$(BIN)/python manage.py restore $(or $(ARCHIVE),latest)
+
+# Translations (README: "Languages"). `messages` extracts every string of the
+# code into locale/{be,ru} (keeping what is translated; new entries arrive
+# empty or fuzzy) and compiles the .mo files with Babel; `messages-check`
+# fails while any entry is missing, empty, fuzzy or not compiled.
+MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles \
+	--ignore=var --ignore=static/vendor --ignore=node_modules
+messages: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l be -l ru --no-obsolete $(MESSAGES_IGNORE)
+	@if grep -rqs --include=*.js "gettext(" static/js; then \
+	  DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs -l be -l ru --no-obsolete $(MESSAGES_IGNORE); fi
+	DJANGO_DEBUG=1 $(BIN)/python manage.py messages_compile
+
+messages-check: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py messages_check
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel=INFO

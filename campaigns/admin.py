@@ -1,13 +1,15 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from campaigns import services
 from campaigns.models import Action, Campaign, OfflineReport, Signature, Tally
 
 
+# Title, summary and description per language (campaigns/translation.py).
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TranslationAdmin):
     list_display = [
         "title",
         "kind",

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -45,8 +45,8 @@ def daily_chart_svg(
     slot = plot_w / len(span)
     bar = min(MAX_BAR, max(1.0, slot * 0.8))
     label = _("Actions per day, %(first)s to %(last)s") % {
-        "first": date_format(span[0], "j M Y"),
-        "last": date_format(span[-1], "j M Y"),
+        "first": date_format(span[0], "j E Y"),
+        "last": date_format(span[-1], "j E Y"),
     }
     parts = [
         f'<svg class="day-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -63,8 +63,8 @@ def daily_chart_svg(
         h = max(1.0, plot_h * n / peak) if n else 0.0
         x = LEFT + i * slot + (slot - bar) / 2
         title = ngettext("%(day)s: %(n)s action", "%(day)s: %(n)s actions", n) % {
-            "day": date_format(day, "j M Y"),
-            "n": f"{n:,}",
+            "day": date_format(day, "j E Y"),
+            "n": number_format(n, force_grouping=True),
         }
         parts.append(
             f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
@@ -86,7 +86,7 @@ def daily_chart_svg(
             f'<line x1="{x:.1f}" y1="{TOP + plot_h}" x2="{x:.1f}" y2="{TOP + plot_h + 4}" '
             'stroke="#a9a79f"/>'
             f'<text class="{kind}" x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle" '
-            f'font-size="12">{escape(date_format(day, "j M Y" if new_year else "j M"))}</text>'
+            f'font-size="12">{escape(date_format(day, "j E Y" if new_year else "j E"))}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every dynamic part is escaped above

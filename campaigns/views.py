@@ -48,8 +48,10 @@ def map_context(data: selectors.MapData, *, events_url: str) -> dict:
 
 
 def _events_url(campaign: Campaign) -> str:
-    # Served by the events app; the map works without it (no markers).
-    return "/api/events.geojson?" + urlencode({"campaign": campaign.slug})
+    # Served by the events app (by URL name, not an import); the map works
+    # without it (no markers). Reversed in the page's language: the labels
+    # in the GeoJSON are in the language of its address.
+    return reverse("events:geojson") + "?" + urlencode({"campaign": campaign.slug})
 
 
 @require_safe

@@ -56,7 +56,17 @@ class EventAdmin(admin.ModelAdmin):
         (None, {"fields": ["status", "rejection_reason", "moderated_by", "moderated_at"]}),
         (
             _("What and when"),
-            {"fields": ["kind", "title", "description", "starts_at", "ends_at", "timezone_name"]},
+            {
+                "fields": [
+                    "kind",
+                    "title",
+                    "description",
+                    "language",
+                    "starts_at",
+                    "ends_at",
+                    "timezone_name",
+                ]
+            },
         ),
         (_("Where"), {"fields": ["country", "city", "venue", "latitude", "longitude"]}),
         (_("For"), {"fields": ["campaign", "prisoners"]}),

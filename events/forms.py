@@ -4,7 +4,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -141,6 +143,7 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
             "kind",
             "title",
             "description",
+            "language",
             "starts_at",
             "ends_at",
             "timezone_name",
@@ -167,8 +170,18 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
             ),
         }
 
+    language = forms.ChoiceField(
+        label=_("Written in"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Shown as written; readers of other languages see it in this one."),
+    )
+
     def __init__(self, *args, photo_room: int = MAX_PHOTOS, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # An organiser usually writes in the language they use the site in.
+            self.initial.setdefault("language", get_language())
         self.fields["campaign"].queryset = Campaign.objects.published()
         self.fields["prisoners"].queryset = Prisoner.objects.published()
         self.fields["photos"].max_count = photo_room
@@ -188,6 +201,12 @@ class EventForm(PlainTextForm, PhotoFieldsMixin, SpamCheckedForm, TimezoneSelect
             for name in ("starts_at", "ends_at"):
                 value = getattr(instance, name)
                 self.initial[name] = value.astimezone(zone).replace(tzinfo=None)
+
+    def clean_language(self):
+        # Left out (an older form, a script): the language of the site.
+        if self.cleaned_data["language"]:
+            return self.cleaned_data["language"]
+        return self.instance.language if self.instance.pk else get_language()
 
     def clean_title(self):
         title = self.cleaned_data["title"]

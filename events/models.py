@@ -125,6 +125,15 @@ class Event(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Events are not translated: they stay in the language the organiser wrote
+    # them in, and pages mark title and description with it (lang="…") so a
+    # screen reader reads them right on a page in another language.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        default="en",
+        help_text=_("The language the title and description are written in."),
+    )
     starts_at = models.DateTimeField(_("starts"), validators=[validate_event_year])
     ends_at = models.DateTimeField(_("ends"), validators=[validate_event_year])
     # The dates on the clocks where the event happens (services.event_local_dates_set):

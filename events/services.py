@@ -233,15 +233,16 @@ def event_ledger_sync(*, event: Event) -> None:
 def _status_mail(event: Event) -> None:
     """Tell the organiser about the change, in this transaction (outbox).
 
-    In the site's default language: accounts do not record one, and the
-    moderator's admin language says nothing about the organiser's.
+    In the event's language (preselected from the address the organiser
+    logged it at), not the moderator's admin language; links in it then
+    point at that language's addresses.
     """
     organiser = event.organiser
     outbox.mail_enqueue(
         to=organiser.email,
         template="event_status",
         context={"event": event},
-        language=settings.LANGUAGE_CODE,
+        language=event.language or settings.LANGUAGE_CODE,
     )
 
 

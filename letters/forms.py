@@ -110,7 +110,7 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         "consent",
     ]
 
-    def __init__(self, *args, campaigns=(), languages=(), **kwargs):
+    def __init__(self, *args, campaigns=(), languages=(), preferred_language="", **kwargs):
         super().__init__(*args, **kwargs)
         self.campaigns = {c.pk: c for c in campaigns}
         if self.campaigns:
@@ -119,7 +119,11 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
             ]
         else:
             del self.fields["campaign"]
-        if languages:
+        # The visitor's own language when the prison accepts it (a Russian
+        # reader on /ru/ writes in Russian); else the prison's first language.
+        if preferred_language in (languages or dict(LETTER_LANGUAGES)):
+            self.fields["language"].initial = preferred_language
+        elif languages:
             self.fields["language"].initial = languages[0]
 
     def clean_campaign(self):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf import FPDF
@@ -61,7 +62,8 @@ def batch_pdf(*, batch: DeliveryBatch) -> bytes:
     )
     _line(
         pdf,
-        _("Made on %(date)s") % {"date": timezone.localtime(batch.created_at).strftime("%Y-%m-%d")},
+        _("Made on %(date)s")
+        % {"date": date_format(timezone.localtime(batch.created_at), "j E Y")},
     )
     for letter in letters:
         _letter_page(pdf, letter, facility)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -45,6 +46,7 @@ def write(request, slug):
         initial=initial,
         campaigns=campaigns,
         languages=languages,
+        preferred_language=get_language(),
     )
     if request.method == "POST" and form.is_valid():
         if rate_limited(

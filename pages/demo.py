@@ -11,6 +11,8 @@ from django.db import transaction
 
 from campaigns import services as campaign_services
 from campaigns.models import ActionKind, Campaign, OfflineReport
+from pages import demo_translations
+from pages.demo_translations import localised
 from prisoners.models import CaseEvent, Facility, Imprisonment, Prisoner
 
 AMNESTY = "Amnesty International"
@@ -80,6 +82,10 @@ def seed_prisoners() -> dict[str, Prisoner]:
             "country": "BY",
         },
     )
+    for facility in (siza1, shklou):
+        Facility.objects.filter(pk=facility.pk).update(
+            **localised(demo_translations.FACILITIES[facility.name_en])
+        )
     people = {
         "ales-bialiatski": {
             "name": "Ales Bialiatski",
@@ -159,6 +165,7 @@ def seed_prisoners() -> dict[str, Prisoner]:
     }
     prisoners = {}
     for slug, fields in people.items():
+        fields.update(localised(demo_translations.PRISONERS[slug]))
         prisoner, _ = Prisoner.objects.update_or_create(slug=slug, defaults=fields)
         prisoners[slug] = prisoner
 
@@ -203,9 +210,12 @@ def seed_prisoners() -> dict[str, Prisoner]:
         ),
         (dt.date(2014, 6, 21), CaseEvent.Kind.RELEASE, "Released early."),
     ]
-    for date, kind, text in timeline:
+    for (date, kind, text), other in zip(timeline, demo_translations.TIMELINE, strict=True):
         CaseEvent.objects.update_or_create(
-            prisoner=bialiatski, date=date, kind=kind, defaults={"text": text}
+            prisoner=bialiatski,
+            date=date,
+            kind=kind,
+            defaults={"text": text, **{f"text_{lang}": t for lang, t in other.items()}},
         )
     return prisoners
 
@@ -266,7 +276,12 @@ def seed_campaigns(prisoners: dict[str, Prisoner]) -> dict[str, Campaign]:
     for slug, spec in specs.items():
         slugs = spec.pop("prisoners")
         campaign, _ = Campaign.objects.update_or_create(
-            slug=slug, defaults={**spec, "is_published": True}
+            slug=slug,
+            defaults={
+                **spec,
+                **localised(demo_translations.CAMPAIGNS[slug]),
+                "is_published": True,
+            },
         )
         campaign.prisoners.set([prisoners[s] for s in slugs])
         campaigns[slug] = campaign

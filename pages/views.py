@@ -57,7 +57,7 @@ def world_map(request):
         request,
         "pages/map.html",
         {
-            **map_context(data, events_url="/api/events.geojson"),
+            **map_context(data, events_url=reverse("events:geojson")),
             "countries_count": sum(1 for r in data.tally.rows if r.code),
         },
     )
@@ -84,7 +84,7 @@ def country(request, code):
         request,
         "pages/country.html",
         {
-            **map_context(figures.map, events_url="/api/events.geojson?country=" + upper),
+            **map_context(figures.map, events_url=reverse("events:geojson") + "?country=" + upper),
             "country": figures,
             "campaign_rows": figures.campaigns,
             "by_kind": [(kind, label, figures.tally.count(kind)) for kind, label in table_kinds()],

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from prisoners.forms import PrisonerAdminForm
 from prisoners.models import CaseEvent, Facility, Imprisonment, Prisoner
@@ -10,13 +11,16 @@ class ImprisonmentInline(admin.TabularInline):
     autocomplete_fields = ["facility"]
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(TranslationTabularInline):
     model = CaseEvent
     extra = 0
 
 
+# TranslationAdmin: name, bio, charges and sentence as one field per
+# language (prisoners/translation.py); English is required, the others may
+# stay empty and then show the English text.
 @admin.register(Prisoner)
-class PrisonerAdmin(admin.ModelAdmin):
+class PrisonerAdmin(TranslationAdmin):
     form = PrisonerAdminForm
     list_display = ["name", "name_original", "status", "accepts_letters", "is_published"]
     list_filter = ["status", "accepts_letters", "is_published"]
@@ -32,7 +36,7 @@ class PrisonerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(TranslationAdmin):
     list_display = ["name", "city", "country"]
     list_filter = ["country"]
     search_fields = ["name", "name_original", "city", "address"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests import factories
@@ -48,8 +49,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    # LocaleMiddleware leaves the last request's language active in the
+    # thread; a test starts in English whatever the previous one requested.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    translation.deactivate()
 
 
 # --- personas -----------------------------------------------------------------

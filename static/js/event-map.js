@@ -12,7 +12,14 @@
   // The 1:110m outlines turn jagged past zoom 6; the picker allows a little
   // more, for placing the point, and names the towns around it.
   var maxZoom = mode === "picker" ? 8 : 6;
-  var map = L.map(el, { minZoom: 1, maxZoom: maxZoom, worldCopyJump: true, attributionControl: true });
+  var map = L.map(el, {
+    minZoom: 1, maxZoom: maxZoom, worldCopyJump: true, attributionControl: true, zoomControl: false,
+  });
+  // Leaflet's own titles are English; the page gives them in its language.
+  L.control.zoom({
+    zoomInTitle: el.dataset.zoomIn || "Zoom in",
+    zoomOutTitle: el.dataset.zoomOut || "Zoom out",
+  }).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Natural Earth · GeoNames");
   if (mode === "point") {

@@ -319,7 +319,13 @@
       zoomSnap: 0.25,
       attributionControl: true,
       scrollWheelZoom: false,
+      zoomControl: false,
     });
+    // Leaflet's own titles are English; the page gives them in its language.
+    L.control.zoom({
+      zoomInTitle: el.dataset.zoomIn || "Zoom in",
+      zoomOutTitle: el.dataset.zoomOut || "Zoom out",
+    }).addTo(map);
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Natural Earth");
     map.fitBounds([[-52, -168], [80, 180]]);

@@ -124,7 +124,7 @@ def test_editing_a_campaign_never_writes_back_its_counters(client, editor, campa
         if name in form.fields and name != "prisoners"
     }
     data["prisoners"] = [p.pk for p in campaign.prisoners.all()]
-    data["title"] = "Renamed"
+    data["title_en"] = "Renamed"  # one field per language (modeltranslation)
     data["starts_on"] = campaign.starts_on.isoformat()
     data["is_published"] = "on"
 

@@ -126,7 +126,10 @@ def test_daily_tallies_follow_the_ledger_by_utc_day(client, campaign):
     # One bar per day of the campaign, empty days included (with no height).
     assert body.count('data-day="') == 14
     assert 'data-day="2012-12-08" data-count="0"' in body
-    assert "Actions per day, 7 Dec 2012 to 20 Dec 2012" in body
+    assert "Actions per day, 7 December 2012 to 20 December 2012" in body
+    # The genitive, not Django's nominative abbreviation ("7 Дек 2012").
+    russian = client.get("/ru" + campaign.get_absolute_url()).text
+    assert "Действия по дням, с 7 декабря 2012 по 20 декабря 2012" in russian
 
 
 def _bulk_actions(campaign, n: int) -> None:

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
+from tests.languages import path_in, reverse_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,23 @@ def test_the_map_figures_cache_keeps_each_language_apart(client, campaign):
         reverse("map"),
     ]
     for path in paths:
-        assert germany(client.get(path, headers={"accept-language": "ru"})) == "Германия", path
+        assert germany(client.get(path_in("ru", path))) == "Германия", path
     for path in paths:
         response = client.get(path, headers={"accept-language": "en"})
         assert germany(response) == "Germany", path
         assert "Германия" not in response.text, path
 
 
-def test_the_language_cookie_also_keeps_the_caches_apart(client, campaign):
+def test_the_address_not_the_cookie_says_the_language(client, campaign):
+    # One address, one language: a cached English page is never Russian
+    # because a Russian reader's cookie asked for it.
     factories.make_report(campaign, country="DE", quantity=3)
     client.cookies["django_language"] = "ru"
-    assert germany(client.get(reverse("map"))) == "Германия"
-    client.cookies["django_language"] = "en"
     assert germany(client.get(reverse("map"))) == "Germany"
+    assert germany(client.get(reverse_in("ru", "map"))) == "Германия"
+
+
+def test_the_map_tooltips_name_countries_in_belarusian(client, campaign):
+    factories.make_report(campaign, country="DE", quantity=3)
+    for path in (campaign.get_absolute_url(), reverse("map")):
+        assert germany(client.get(path_in("be", path))) == "Германія", path

@@ -315,3 +315,28 @@ def test_an_earlier_success_message_does_not_show_above_a_refused_upload(
     assert "Your event is waiting for a moderator" not in refused.content.decode()
     # Nor does it come back on the next page.
     assert "Your event is waiting for a moderator" not in client.get("/events/mine/").text
+
+
+def test_an_event_keeps_the_language_it_was_written_in(client, organiser):
+    client.force_login(organiser)
+    form = client.get("/ru/events/new/").context["form"]
+    assert form.initial["language"] == "ru"  # the organiser's site language
+    response = client.post(
+        "/ru/events/new/",
+        _data(client, title="Пикет у посольства", description="Речи и песни.", language="ru"),
+    )
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert event.language == "ru"
+    event.status = Event.Status.PUBLISHED
+    event.save()
+    page = client.get(f"/be/events/{event.pk}/").text
+    assert '<h1 lang="ru">Пикет у посольства</h1>' in page
+    assert '<div class="prose" lang="ru"><p>Речи и песни.</p></div>' in page
+
+
+def test_an_event_sent_without_a_language_takes_the_sites(client, organiser):
+    client.force_login(organiser)
+    response = client.post("/be/events/new/", _data(client, language=""))
+    assert response.status_code == 302
+    assert Event.objects.get().language == "be"

@@ -62,3 +62,12 @@ def test_it_mails_again_when_rejected_again_with_a_new_reason(organiser, moderat
     assert len(mail.outbox) == 2
     assert "It is a duplicate." in mail.outbox[0].body
     assert "The date is missing." in mail.outbox[1].body
+
+
+def test_it_mails_the_organiser_in_the_language_of_the_event(organiser, moderator):
+    event = make_event(organiser, language="ru", title="Пикет у посольства")
+    with committed():
+        services.event_publish(event=event, moderator=moderator)
+    [message] = mail.outbox
+    assert message.subject == "Ваше мероприятие «Пикет у посольства»: Опубликовано"
+    assert f"/ru/events/{event.pk}/" in message.body

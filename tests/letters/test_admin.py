@@ -1,3 +1,4 @@
+import datetime as dt
 import html
 import importlib
 import io
@@ -8,7 +9,7 @@ from django.apps import apps as django_apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from campaigns.models import Action
@@ -370,3 +371,18 @@ def test_the_changelist_query_count_is_constant(
         client.get(reverse(CHANGELIST))
     assert len(large.captured_queries) == len(small.captured_queries)
     assert Prisoner.objects.count() == 21
+
+
+def test_the_cover_is_in_the_moderators_language_with_its_dates(prisoner, facility, moderator):
+    letters = [make_letter(prisoner) for _ in range(5)]
+    for letter in letters:
+        services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=letters, moderator=moderator)
+    DeliveryBatch.objects.filter(pk=batch.pk).update(
+        created_at=dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    )
+    batch.refresh_from_db()
+    with translation.override("ru"):
+        cover = PdfReader(io.BytesIO(batch_pdf(batch=batch))).pages[0].extract_text()
+    assert "5 писем в этой партии" in cover
+    assert "Собрано 30 ноября 2026" in cover

@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from letters import services, tasks
@@ -10,6 +9,7 @@ from letters.models import Letter
 from outbox import services as outbox
 from outbox.models import Message
 from tests.factories import committed
+from tests.languages import reverse_in
 from tests.letters.conftest import letter_data, make_letter
 
 pytestmark = pytest.mark.django_db
@@ -98,9 +98,8 @@ def languages_rendered_in(monkeypatch):
 def test_the_confirmation_is_written_in_the_language_the_writer_used_the_site_in(
     client, settings, prisoner, languages_rendered_in
 ):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
     with committed():
-        response = client.post(reverse("letters:write", args=[prisoner.slug]), letter_data())
+        response = client.post(reverse_in("ru", "letters:write", prisoner.slug), letter_data())
     assert response.status_code == 302
     letter = Letter.objects.get()
     assert letter.language_code == "ru"
@@ -142,3 +141,23 @@ def test_each_request_for_changes_is_e_mailed_once(prisoner, moderator):
     assert f"/letters/{letter.withdraw_token}/edit/" in mail.outbox[0].body
     assert outbox.outbox_sweep() == 0
     assert len(mail.outbox) == 1
+
+
+def test_the_posting_notice_writes_the_date_as_the_writers_language_does(
+    prisoner, facility, moderator, monkeypatch
+):
+    letters = [make_letter(prisoner, email=f"w{i}@example.org") for i in range(2)]
+    Letter.objects.filter(pk=letters[0].pk).update(language_code="ru")
+    Letter.objects.filter(pk=letters[1].pk).update(language_code="be")
+    for letter in letters:
+        letter.refresh_from_db()
+        services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=letters, moderator=moderator)
+    mail.outbox.clear()
+    posted_at = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: posted_at)
+    with committed():
+        services.batch_mark_posted(batch=batch, moderator=moderator)
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert "отправлено 30 ноября 2026" in bodies["w0@example.org"]
+    assert "адпраўлены 30 лістапада 2026" in bodies["w1@example.org"]

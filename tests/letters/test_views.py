@@ -13,6 +13,7 @@ from letters.models import Letter
 from prisoners.models import Prisoner
 from tests import factories
 from tests.factories import committed
+from tests.languages import reverse_in
 from tests.letters.conftest import CANARY, letter_data, make_letter, stamp
 
 pytestmark = pytest.mark.django_db
@@ -456,3 +457,23 @@ def test_the_withdraw_page_offers_to_change_a_letter_sent_back(client, prisoner,
     assert edit_url(letter) not in client.get(url).text
     services.letter_request_changes(letter=letter, moderator=moderator, note="Shorter, please.")
     assert edit_url(letter) in client.get(url).text
+
+
+@pytest.mark.parametrize(
+    ("language", "accepted", "preselected"),
+    [
+        ("ru", "be,ru", "ru"),  # the visitor's language, which the prison accepts
+        ("be", "be,ru", "be"),
+        ("en", "be,ru", "be"),  # not accepted: the prison's first language
+        ("ru", "be", "be"),
+        ("ru", "", "ru"),  # the prison names none: the visitor's
+    ],
+)
+def test_the_write_form_preselects_the_visitors_language_where_the_prison_accepts_it(
+    client, prisoner, language, accepted, preselected
+):
+    prisoner.letter_languages = accepted
+    prisoner.save()
+    url = reverse_in(language, "letters:write", slug=prisoner.slug)
+    form = client.get(url).context["form"]
+    assert form["language"].value() == preselected
