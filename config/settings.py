@@ -9,14 +9,15 @@ cache and e-mail printed to the console.
 import importlib.util
 from pathlib import Path
 
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+env = Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -164,12 +165,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "in
 # The same bound on a Redis that accepts connections but does not answer.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {
-    "reconcile-tallies": {
-        "task": "campaigns.tasks.tallies_reconcile",
-        "schedule": env.int("TALLY_RECONCILE_SECONDS", default=300),
-    },
-}
+# The beat schedule is one literal at the end of this file.
+TALLY_RECONCILE_SECONDS = env.int("TALLY_RECONCILE_SECONDS", default=300, minimum=1)
 
 # --- Auth and accounts (django-allauth, e-mail as the login) -------------
 AUTHENTICATION_BACKENDS = [
@@ -197,10 +194,21 @@ LOGIN_REDIRECT_URL = "/"
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
-if EMAIL_URL:
-    vars().update(env.email_url_config(EMAIL_URL))
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# smtp://, smtp+tls://, smtp+ssl://, consolemail:// ... (django-environ's forms).
+_email = (
+    env.email_url_config(EMAIL_URL)
+    if EMAIL_URL
+    else {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+if "EMAIL_FILE_PATH" in _email:
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Solidarity <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -337,14 +345,6 @@ LETTERS_EMAIL_RETENTION_DAYS = env.int("LETTERS_EMAIL_RETENTION_DAYS", default=9
 LETTERS_PDF_FONT = env.str(
     "LETTERS_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )
-CELERY_BEAT_SCHEDULE["letters-erase-emails"] = {
-    "task": "letters.tasks.letters_erase_emails",
-    "schedule": 24 * 60 * 60,
-}
-CELERY_BEAT_SCHEDULE["letters-recent-refresh"] = {
-    "task": "letters.tasks.letters_recent_refresh",
-    "schedule": 60 * 60,
-}
 # fpdf2's font subsetting (fontTools) logs every glyph at INFO.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
 
@@ -364,15 +364,11 @@ TALLY_API_CACHE_SECONDS = env.int("TALLY_API_CACHE_SECONDS", default=30)
 SIGNATURES_UNCONFIRMED_DAYS = env.int("SIGNATURES_UNCONFIRMED_DAYS", default=7)
 if SIGNATURES_UNCONFIRMED_DAYS < 1:
     raise ImproperlyConfigured("SIGNATURES_UNCONFIRMED_DAYS must be at least 1")
-CELERY_BEAT_SCHEDULE["signatures-purge-unconfirmed"] = {
-    "task": "campaigns.tasks.signatures_purge_unconfirmed",
-    "schedule": 60 * 60,
-}
 
 # --- outbox: every e-mail the site sends (outbox/services.py) ---
 # How often beat sends what is due: queued while the broker was down, a
 # retry whose time has come, or a claim whose worker died.
-OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15, minimum=1)
 # A worker's claim on a message; far longer than the SMTP timeout, so a slow
 # send is never taken over and sent twice.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
@@ -395,17 +391,6 @@ if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
         "OUTBOX_KEEP_DAYS must not exceed LETTERS_EMAIL_RETENTION_DAYS: the outbox "
         "would keep writers' addresses the letters have erased"
     )
-CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
-    "task": "outbox.tasks.outbox_sweep",
-    "schedule": OUTBOX_SWEEP_SECONDS,
-    # Sweeps no worker took in time are dropped rather than stacked up behind
-    # a busy queue (a later one does their work).
-    "options": {"expires": 4 * OUTBOX_SWEEP_SECONDS},
-}
-CELERY_BEAT_SCHEDULE["outbox-purge"] = {
-    "task": "outbox.tasks.outbox_purge",
-    "schedule": 24 * 60 * 60,
-}
 
 # --- events ---
 # Most events in one /api/events.geojson answer (the maps). The RSS and
@@ -448,3 +433,34 @@ if AWS_STORAGE_BUCKET_NAME:
             "file_overwrite": False,
         },
     }
+
+# --- Periodic tasks: the one schedule (celery beat) ------------------------
+CELERY_BEAT_SCHEDULE = {
+    # Recompute active campaigns and the global rows from the ledger; repair
+    # and report drift (campaigns.services.tallies_reconcile).
+    "reconcile-tallies": {
+        "task": "campaigns.tasks.tallies_reconcile",
+        "schedule": TALLY_RECONCILE_SECONDS,
+    },
+    # Send what is due: queued while the broker was down, a retry whose time
+    # has come, a claim whose worker died. Sweeps no worker took in time are
+    # dropped rather than stacked up behind a busy queue.
+    "outbox-sweep": {
+        "task": "outbox.tasks.outbox_sweep",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": 4 * OUTBOX_SWEEP_SECONDS},
+    },
+    "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": 24 * 60 * 60},
+    "letters-erase-emails": {
+        "task": "letters.tasks.letters_erase_emails",
+        "schedule": 24 * 60 * 60,
+    },
+    "letters-recent-refresh": {
+        "task": "letters.tasks.letters_recent_refresh",
+        "schedule": 60 * 60,
+    },
+    "signatures-purge-unconfirmed": {
+        "task": "campaigns.tasks.signatures_purge_unconfirmed",
+        "schedule": 60 * 60,
+    },
+}

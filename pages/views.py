@@ -174,9 +174,7 @@ def _background_ages() -> tuple[dict[str, int | None], list[str]]:
         logger.exception("health check could not read the reconcile time")
         reconciled = None
     ages["reconcile_seconds"] = int((now - reconciled).total_seconds()) if reconciled else None
-    limits["reconcile_seconds"] = 3 * int(
-        settings.CELERY_BEAT_SCHEDULE["reconcile-tallies"]["schedule"]
-    )
+    limits["reconcile_seconds"] = 3 * settings.TALLY_RECONCILE_SECONDS
     # oldest_unsent_email_seconds: since the oldest mail still owed was
     # written. A healthy sweep sends within seconds; a mail server that
     # refuses for a while is retried with backoff, so the limit is generous.

@@ -47,3 +47,27 @@ def test_debug_is_off_unless_asked_for():
         run_manage("shell", "-v", "0", "-c", code, env={**env, "DJANGO_DEBUG": "1"}).stdout.strip()
         == "True"
     )
+
+
+def test_it_refuses_a_setting_it_cannot_read_and_names_it():
+    base = {"DJANGO_SECRET_KEY": "x" * 60}
+    for name, value, words in (
+        ("DJANGO_DEBUG", "flase", "is not a yes/no value"),
+        ("OUTBOX_SWEEP_SECONDS", "fifteen", "is not a whole number"),
+        ("OUTBOX_SWEEP_SECONDS", "0", "must be at least 1"),
+        ("LETTERS_RATE_LIMIT_PER_HOUR", "-5", "must be at least 0"),
+    ):
+        result = run_manage("check", env={**base, name: value})
+        assert result.returncode != 0, name
+        assert f"{name}={value!r} {words}" in result.stderr, result.stderr[-500:]
+
+
+def test_the_periodic_tasks_are_one_schedule_of_registered_tasks():
+    from django.conf import settings
+
+    from config.celery_app import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]
+        assert entry["schedule"] >= 1
