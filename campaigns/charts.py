@@ -12,7 +12,7 @@ WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 40
 MAX_DAYS = 366
 MAX_BAR = 24  # a campaign of three days gets three bars, not three walls
-MAX_TICKS = 7
+MAX_TICKS = 6  # full month names ("7 December 2012") need the room
 # Tick spacing in days: the first that gives at most MAX_TICKS labels.
 TICK_STEPS = (1, 2, 7, 14, 28, 56, 91, 182)
 
@@ -85,7 +85,10 @@ def daily_chart_svg(
         parts.append(
             f'<line x1="{x:.1f}" y1="{TOP + plot_h}" x2="{x:.1f}" y2="{TOP + plot_h + 4}" '
             'stroke="#a9a79f"/>'
-            f'<text class="{kind}" x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle" '
+            # The first label starts at its tick: centred, its date would run
+            # off the left edge (a phone draws ticks large).
+            f'<text class="{kind}" x="{x:.1f}" y="{HEIGHT - 20}" '
+            f'text-anchor="{"start" if n == 0 else "middle"}" '
             f'font-size="12">{escape(date_format(day, "j E Y" if new_year else "j E"))}</text>'
         )
     parts.append("</svg>")

@@ -285,7 +285,7 @@ def test_the_day_chart_has_one_bar_per_campaign_day_and_sparse_dated_ticks():
     assert svg.count("<rect ") == 91
     ticks = re.findall(r'<text class="tick[^"]*"[^>]*>([^<]+)</text>', svg)
     assert 4 <= len(ticks) <= charts.MAX_TICKS
-    assert ticks[0] == "7 Dec 2012" and "2013" in "".join(ticks[1:])
+    assert ticks[0] == "7 December 2012" and "2013" in "".join(ticks[1:])
     assert len(set(ticks)) == len(ticks)
     # The one day with actions is a narrow bar at the end, not the whole plot.
     (width,) = re.findall(r'width="([\d.]+)"[^>]*data-count="104731"', svg)

@@ -216,7 +216,7 @@ def test_the_marathon_opens_on_europe_with_a_legend_of_used_classes(
     # One bar per day of the campaign, 7 Dec 2012 to 7 Mar 2013, dates that differ.
     assert page.locator("svg.day-chart rect[data-day]").count() == 91
     ticks = page.locator("svg.day-chart text.tick").all_text_contents()
-    assert ticks[0] == "7 Dec 2012" and len(set(ticks)) == len(ticks) >= 4
+    assert ticks[0] == "7 December 2012" and len(set(ticks)) == len(ticks) >= 4
     page.locator(".map-figure").scroll_into_view_if_needed()
     shoot(f"{width}-marathon")
     assert third_party_requests == []

@@ -5,7 +5,7 @@ from django.core import mail
 from django.utils import timezone, translation
 
 from letters import services, tasks
-from letters.models import Letter
+from letters.models import DeliveryBatch, Letter
 from outbox import services as outbox
 from outbox.models import Message
 from tests.factories import committed
@@ -153,6 +153,10 @@ def test_the_posting_notice_writes_the_date_as_the_writers_language_does(
         letter.refresh_from_db()
         services.letter_approve(letter=letter, moderator=moderator)
     batch = services.batch_create(facility=facility, letters=letters, moderator=moderator)
+    DeliveryBatch.objects.filter(pk=batch.pk).update(
+        created_at=dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
+    )
+    batch.refresh_from_db()
     mail.outbox.clear()
     posted_at = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
     monkeypatch.setattr(timezone, "now", lambda: posted_at)
