@@ -46,6 +46,11 @@ def centres() -> dict[str, tuple[float, float]]:
     }
 
 
+# Two neighbouring classes must differ by more than this (a fraction of the
+# lower class's largest count), or they become one.
+MIN_CLASS_STEP = 0.02
+
+
 @dataclass(frozen=True)
 class MapClass:
     minimum: int
@@ -60,7 +65,7 @@ def map_classes(counts: Iterable[int]) -> list[MapClass]:
     magnitude (30,000 from Poland, 818 from Malta), and equal-count classes
     spread the countries over every colour, so no class is empty and the
     legend lists only what the map uses. A value never straddles two classes:
-    each break falls between two different counts, and each range is the
+    each break falls between two counts more than MIN_CLASS_STEP apart, and each range is the
     smallest to the largest count in its class.
     """
     values = sorted(c for c in counts if c > 0)
@@ -72,8 +77,10 @@ def map_classes(counts: Iterable[int]) -> list[MapClass]:
     start = 0
     for i in range(1, k + 1):
         end = round(i * len(values) / k)
-        # Move the break past equal values, so each count sits in one class.
-        while 0 < end < len(values) and values[end] == values[end - 1]:
+        # Move the break past equal values, so each count sits in one class,
+        # and past values a reader cannot tell apart (1,636 and 1,637 in two
+        # colours once made Latvia darker than Bulgaria for one letter).
+        while 0 < end < len(values) and values[end] <= values[end - 1] * (1 + MIN_CLASS_STEP):
             end += 1
         if end > start:
             groups.append(values[start:end])

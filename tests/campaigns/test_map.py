@@ -271,6 +271,16 @@ def test_fewer_distinct_counts_than_colours_give_fewer_classes_darkest_last():
     assert [c.colour for c in classes] == mapdata.CLASS_COLOURS[-2:]
 
 
+def test_counts_a_reader_cannot_tell_apart_share_a_class():
+    # /map/ once had "1,636" and "1,637" as two colours: one more letter from
+    # Latvia made it darker than Bulgaria.
+    counts = [818] * 6 + [1636] * 6 + [1637] + [4091] * 4 + [24561] * 3
+    classes = mapdata.map_classes(counts)
+    assert (1636, 1637) in [(c.minimum, c.maximum) for c in classes]
+    assert mapdata.colour_for(1636, classes) == mapdata.colour_for(1637, classes)
+    assert len({c.colour for c in classes}) == len(classes)
+
+
 def test_ten_even_counts_split_two_by_two():
     classes = mapdata.map_classes(range(1, 11))
     assert [(c.minimum, c.maximum) for c in classes] == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)]
