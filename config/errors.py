@@ -29,6 +29,9 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 # Sent back as they came, not shown: the spam checks' fields.
 _HIDDEN = ("started", "website")
 _NOT_ECHOED = ("csrfmiddlewaretoken",)
+# Never written back into a page: a password field comes back empty, as a
+# password field (sign-in, sign-up and password change share this handler).
+_SECRET_WORDS = ("password", "secret", "token")
 RETRY_AFTER_SECONDS = 15
 
 
@@ -38,7 +41,9 @@ def _fields(request) -> list[dict]:
         if name in _NOT_ECHOED:
             continue
         for value in values:
-            if name in _HIDDEN:
+            if any(word in name.lower() for word in _SECRET_WORDS):
+                kind, value = "secret", ""
+            elif name in _HIDDEN:
                 kind = "hidden"
             elif value == "on":
                 kind = "checkbox"

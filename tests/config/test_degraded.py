@@ -123,6 +123,19 @@ def test_with_the_database_down_a_post_shows_the_form_again_with_the_text(
     assert Letter.objects.get().body.startswith("Dear Ales,")
 
 
+def test_with_the_database_down_a_sign_in_never_writes_the_password_into_the_page(
+    production_errors, database_down
+):
+    response = production_errors.post(
+        "/accounts/login/", {"login": "moderator@example.org", "password": "MySecretPassphrase123"}
+    )
+    assert response.status_code == 503
+    body = response.text
+    assert "MySecretPassphrase123" not in body
+    assert 'type="password"' in body and 'name="password" value=""' in body
+    assert 'value="moderator@example.org"' in body
+
+
 def test_other_errors_are_still_a_500(production_errors, prisoner, monkeypatch):
     def bug(self, *args, **kwargs):
         raise RuntimeError("a bug, not an outage")
