@@ -398,11 +398,7 @@ if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
 EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)
 
 # --- deploy: behind Caddy, several machines (issue 17) ---
-# allauth's login rate limits must key on the same client address header as
-# ours (CLIENT_IP_HEADER, which Caddy overwrites), or behind the proxy every
-# visitor shares one bucket. allauth wants the HTTP name: X-Real-IP.
-if CLIENT_IP_HEADER.startswith("HTTP_"):
-    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER.removeprefix("HTTP_").replace("_", "-")
+# (allauth's client address header is derived from CLIENT_IP_HEADER above.)
 
 # Backups (config/backups.py): one archive per `manage.py backup` in
 # BACKUP_DIR; the newest BACKUP_KEEP are kept.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import ActionKind, Campaign, Signature
 from campaigns.services.ledger import action_record, action_withdraw
 from outbox import services as outbox
+from outbox.models import Message
 
 
 class SignatureError(Exception):
@@ -28,6 +29,9 @@ def _normalise_email(email: str) -> str:
 # more until this long after that re-send: the form cannot be used to flood
 # someone's mailbox.
 SIGNATURE_RESEND_AFTER = dt.timedelta(hours=24)
+
+# The link to confirm, and the note that the address already counts.
+SIGNATURE_MAIL_TEMPLATES = ("signature_confirm", "signature_already")
 
 
 class SignatureSubmission(NamedTuple):
@@ -88,7 +92,7 @@ def signature_submit(
 def _signature_mail(signature: Signature) -> None:
     # An outbox row in the caller's transaction: sent by the worker, retried
     # until it goes out (outbox.services), in the language of this request.
-    template = "signature_confirm" if signature.confirmed_at is None else "signature_already"
+    template = SIGNATURE_MAIL_TEMPLATES[0 if signature.confirmed_at is None else 1]
     path = reverse(
         "campaigns:sign_confirm",
         kwargs={"slug": signature.campaign.slug, "token": signature.token},
@@ -147,15 +151,28 @@ def signatures_unconfirmed_purge(*, older_than: dt.timedelta) -> int:
     """
     cutoff = timezone.now() - older_than
     with transaction.atomic():
-        ids = list(
+        rows = list(
             Signature.objects.select_for_update(skip_locked=True)
             .filter(confirmed_at__isnull=True, created_at__lt=cutoff)
-            .values_list("pk", flat=True)
+            .values_list("pk", "email")
         )
         deleted, _by_model = Signature.objects.filter(
-            pk__in=ids, confirmed_at__isnull=True
+            pk__in=[pk for pk, _email in rows], confirmed_at__isnull=True
         ).delete()
+        _signature_mails_forget(emails=[email for _pk, email in rows])
     return deleted
+
+
+def _signature_mails_forget(*, emails: list[str]) -> None:
+    # The signer's address and name went with the signature; so do the
+    # copies in the mails already sent to it. Owed mails stay (the same
+    # address may have just signed another campaign).
+    if emails:
+        Message.objects.filter(
+            to__in=emails,
+            template__in=SIGNATURE_MAIL_TEMPLATES,
+            status__in=[Message.Status.SENT, Message.Status.FAILED],
+        ).delete()
 
 
 def signature_delete(*, signature: Signature) -> None:
@@ -163,3 +180,4 @@ def signature_delete(*, signature: Signature) -> None:
     with transaction.atomic():
         action_withdraw(source=signature)
         signature.delete()
+        _signature_mails_forget(emails=[signature.email])

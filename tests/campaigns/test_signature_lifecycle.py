@@ -69,3 +69,20 @@ def test_the_purge_deletes_old_unconfirmed_signatures_once_and_nothing_else(clie
 def test_the_purge_runs_on_the_beat_schedule():
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "campaigns.tasks.signatures_purge_unconfirmed" in entries
+
+
+def test_the_purge_and_a_deletion_also_forget_the_mails_sent_to_the_signer(client, campaign):
+    from campaigns import services
+    from outbox.models import Message
+
+    sign(client, campaign, email="gone@example.org")
+    sign(client, campaign, email="asked@example.org")
+    assert Message.objects.filter(status="sent").count() == 2
+    Signature.objects.filter(email="gone@example.org").update(
+        created_at=timezone.now() - dt.timedelta(days=settings.SIGNATURES_UNCONFIRMED_DAYS + 1)
+    )
+    assert tasks.signatures_purge_unconfirmed() == 1
+    assert not Message.objects.filter(to="gone@example.org").exists()
+    # A signer who asks to be removed: the signature, and the mails to them.
+    services.signature_delete(signature=Signature.objects.get(email="asked@example.org"))
+    assert not Message.objects.exists()
