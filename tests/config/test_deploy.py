@@ -427,6 +427,97 @@ def test_media_goes_to_object_storage_when_a_bucket_is_set():
     ) == ["S3Storage", "https://solidarity.example.org/media/events/a.jpg"]
 
 
+def _csp_img_src(csp: str) -> list[str]:
+    [img_src] = [d.split()[1:] for d in csp.split("; ") if d.startswith("img-src ")]
+    return img_src
+
+
+def test_pages_may_load_images_from_object_storage_and_only_from_there():
+    # Under each configuration: the origin the settings work out, the URL
+    # django-storages gives a photo, and the CSP header the middleware sets
+    # (test_headers.py: a real public page gets it).
+    code = (
+        "import django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.core.files.storage import storages\n"
+        "from django.http import HttpResponse\n"
+        "from django.test import RequestFactory\n"
+        "from config.middleware import ContentSecurityPolicyMiddleware as CSP\n"
+        "print(settings.MEDIA_ORIGIN or '-')\n"
+        "print(storages['default'].url('events/a.jpg'))\n"
+        "response = CSP(lambda request: HttpResponse())(RequestFactory().get('/'))\n"
+        "print(response['Content-Security-Policy'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    base = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
+    }
+
+    def run(**extra):
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        origin, url, csp = result.stdout.splitlines()
+        return origin, url, csp
+
+    origin, url, csp = run()
+    assert (origin, url) == ("-", "/media/events/a.jpg")
+    assert _csp_img_src(csp) == ["'self'", "data:", "blob:"]
+
+    for extra, expected in [
+        (
+            {
+                "AWS_S3_ENDPOINT_URL": "https://s3.example.net",
+                "AWS_S3_CUSTOM_DOMAIN": "media.example.org/photos",
+            },
+            "https://media.example.org",
+        ),
+        (
+            {"AWS_S3_ENDPOINT_URL": "https://fra1.digitaloceanspaces.com"},
+            "https://fra1.digitaloceanspaces.com",
+        ),
+        ({"AWS_S3_ENDPOINT_URL": "http://minio:9000"}, "http://minio:9000"),
+        ({"AWS_S3_REGION_NAME": "eu-central-1"}, "https://solidarity-media.s3.amazonaws.com"),
+    ]:
+        origin, url, csp = run(AWS_STORAGE_BUCKET_NAME="solidarity-media", **extra)
+        assert origin == expected
+        assert url.startswith(expected + "/"), (url, expected)
+        assert _csp_img_src(csp) == ["'self'", "data:", "blob:", expected]
+        # Media is only ever shown as an image: no other directive opens up.
+        assert csp.count(expected) == 1
+
+
+def test_a_bad_storage_endpoint_is_refused_at_start_up():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
+            "AWS_STORAGE_BUCKET_NAME": "solidarity-media",
+            "AWS_S3_ENDPOINT_URL": "s3.example.net",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "AWS_S3_ENDPOINT_URL must be an http(s) URL" in result.stderr
+
+
 def test_the_site_domain_alone_sets_hosts_origins_and_health_check(compose, production):
     assert production["ALLOWED_HOSTS"] == ["solidarity.example.org"]
     assert production["CSRF_TRUSTED_ORIGINS"] == ["https://solidarity.example.org"]
