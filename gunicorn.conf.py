@@ -5,6 +5,7 @@ Each value can be changed through the environment without editing this file.
 """
 
 import os
+import time
 
 # Inside compose the port is reached only by the proxy (Caddy) on the stack's
 # own network; nothing publishes it to the host.
@@ -43,3 +44,9 @@ accesslog = "-"
 access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 # And the error log's "Invalid request from ip=..." without the address.
 logger_class = "config.gunicorn_log.AddressFreeLogger"
+
+
+def on_starting(server):
+    # Read by the settings (SERVER_STARTED_AT): set in the master, so that
+    # workers forked later, after a max_requests recycle too, share its start.
+    os.environ.setdefault("SOLIDARITY_SERVER_STARTED_AT", str(int(time.time())))

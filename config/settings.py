@@ -7,6 +7,7 @@ cache and e-mail printed to the console.
 """
 
 import importlib.util
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -385,6 +386,12 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # /healthz lists the outbox as stale when the oldest mail still owed is older
 # than this (a stuck worker or beat, or a mail server refusing for long).
 HEALTHZ_MAIL_STALE_SECONDS = env.int("HEALTHZ_MAIL_STALE_SECONDS", default=15 * 60)
+# When this server started (Unix seconds), recorded as settings are imported.
+# /healthz calls a reconcile time still unknown three periods after it stale.
+# gunicorn.conf.py sets the variable once in the master, so a worker that
+# max_requests recycles inherits the server's start instead of restarting
+# the clock; no operator sets it.
+SERVER_STARTED_AT = env.int("SOLIDARITY_SERVER_STARTED_AT", default=int(time.time()))
 if OUTBOX_LEASE_SECONDS <= 2 * OUTBOX_SMTP_TIMEOUT_SECONDS:
     raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed twice the SMTP timeout")
 if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
