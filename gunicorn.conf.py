@@ -11,9 +11,20 @@ import time
 # own network; nothing publishes it to the host.
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 
+
+def _cores() -> int:
+    # The cores this process may run on: a container limited with --cpuset-cpus
+    # (compose's cpuset) sees only its own. os.cpu_count() counts the host's.
+    # A CPU quota (--cpus, deploy.resources.limits.cpus) is not visible here:
+    # set WEB_CONCURRENCY to match it.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 # WEB_CONCURRENCY is the name Heroku and gunicorn's own docs use. The default
-# follows gunicorn's advice of (2 x cores) + 1, counted in the container.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+# follows gunicorn's advice of (2 x cores) + 1.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cores() + 1))
 
 # A request that takes longer is a bug or an attack; bulk work goes to the
 # Celery worker. Django's admin actions over thousands of rows stay under it.

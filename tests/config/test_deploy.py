@@ -14,6 +14,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,36 @@ def test_gunicorn_is_configured_in_one_file(compose):
     bench = (ROOT / "bench" / "run.py").read_text()
     assert '"gunicorn", "-c", "gunicorn.conf.py"' in bench
     assert '"--bind"' not in bench
+    # make faults too: the stack it tests is production's, flags included.
+    faults = (ROOT / "faults" / "stack.py").read_text()
+    [start] = re.findall(r"def start_gunicorn\(.*?\n    def ", faults, re.DOTALL)
+    assert '"gunicorn", "-c", "gunicorn.conf.py"' in start
+    for flag in ("--bind", "--workers", "--timeout", "--graceful-timeout"):
+        assert f'"{flag}"' not in start, flag
+    assert '"GUNICORN_BIND": ' in faults and '"WEB_CONCURRENCY": ' in faults
+
+
+def test_gunicorn_counts_the_cores_the_container_may_use(monkeypatch):
+    # A container pinned to one core of a 64-core host: 2 x 1 + 1 workers.
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5}, raising=False)
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 7
+
+
+def test_gunicorn_workers_share_the_masters_start_time(monkeypatch):
+    # /healthz measures "unknown since start" from it (SERVER_STARTED_AT).
+    monkeypatch.setenv("SOLIDARITY_SERVER_STARTED_AT", "0")  # restored afterwards
+    monkeypatch.delenv("SOLIDARITY_SERVER_STARTED_AT")
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert "SOLIDARITY_SERVER_STARTED_AT" not in os.environ  # reading it sets nothing
+    config["on_starting"](server=None)
+    started = int(os.environ["SOLIDARITY_SERVER_STARTED_AT"])
+    assert abs(started - time.time()) < 5
+    config["on_starting"](server=None)  # a reload keeps the first start
+    assert int(os.environ["SOLIDARITY_SERVER_STARTED_AT"]) == started
 
 
 def test_the_image_leaves_secrets_and_local_state_out():
