@@ -436,6 +436,12 @@ AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
 MEDIA_ORIGIN = ""
 if AWS_STORAGE_BUCKET_NAME:
     if AWS_S3_CUSTOM_DOMAIN:
+        # A host (and path), as django-storages wants it: no scheme, no spaces.
+        if "://" in AWS_S3_CUSTOM_DOMAIN or len(AWS_S3_CUSTOM_DOMAIN.split()) != 1:
+            raise ImproperlyConfigured(
+                f"AWS_S3_CUSTOM_DOMAIN must be a host name such as media.example.org, "
+                f"not {AWS_S3_CUSTOM_DOMAIN!r}"
+            )
         MEDIA_ORIGIN = "https://" + AWS_S3_CUSTOM_DOMAIN.split("/", 1)[0]
     elif AWS_S3_ENDPOINT_URL:
         _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)

@@ -528,7 +528,15 @@ def test_pages_may_load_images_from_object_storage_and_only_from_there():
         assert csp.count(expected) == 1
 
 
-def test_a_bad_storage_endpoint_is_refused_at_start_up():
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("AWS_S3_ENDPOINT_URL", "s3.example.net", "AWS_S3_ENDPOINT_URL must be an http(s) URL"),
+        ("AWS_S3_CUSTOM_DOMAIN", "https://media.example.org", "must be a host name"),
+        ("AWS_S3_CUSTOM_DOMAIN", "media.example.org (a host of yours)", "must be a host name"),
+    ],
+)
+def test_a_bad_storage_address_is_refused_at_start_up(name, value, message):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import django; django.setup()"],
@@ -538,7 +546,7 @@ def test_a_bad_storage_endpoint_is_refused_at_start_up():
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
             "AWS_STORAGE_BUCKET_NAME": "solidarity-media",
-            "AWS_S3_ENDPOINT_URL": "s3.example.net",
+            name: value,
         },
         capture_output=True,
         text=True,
@@ -546,7 +554,7 @@ def test_a_bad_storage_endpoint_is_refused_at_start_up():
         check=False,
     )
     assert result.returncode != 0
-    assert "AWS_S3_ENDPOINT_URL must be an http(s) URL" in result.stderr
+    assert message in result.stderr
 
 
 def test_the_site_domain_alone_sets_hosts_origins_and_health_check(compose, production):
