@@ -5,14 +5,26 @@ Each value can be changed through the environment without editing this file.
 """
 
 import os
+import time
 
 # Inside compose the port is reached only by the proxy (Caddy) on the stack's
 # own network; nothing publishes it to the host.
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 
+
+def _cores() -> int:
+    # The cores this process may run on: a container limited with --cpuset-cpus
+    # (compose's cpuset) sees only its own. os.cpu_count() counts the host's.
+    # A CPU quota (--cpus, deploy.resources.limits.cpus) is not visible here:
+    # set WEB_CONCURRENCY to match it.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 # WEB_CONCURRENCY is the name Heroku and gunicorn's own docs use. The default
-# follows gunicorn's advice of (2 x cores) + 1, counted in the container.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+# follows gunicorn's advice of (2 x cores) + 1.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cores() + 1))
 
 # A request that takes longer is a bug or an attack; bulk work goes to the
 # Celery worker. Django's admin actions over thousands of rows stay under it.
@@ -43,3 +55,9 @@ accesslog = "-"
 access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 # And the error log's "Invalid request from ip=..." without the address.
 logger_class = "config.gunicorn_log.AddressFreeLogger"
+
+
+def on_starting(server):
+    # Read by the settings (SERVER_STARTED_AT): set in the master, so that
+    # workers forked later, after a max_requests recycle too, share its start.
+    os.environ.setdefault("SOLIDARITY_SERVER_STARTED_AT", str(int(time.time())))

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
@@ -14,7 +16,8 @@ PERMISSIONS_POLICY = ", ".join(
 
 
 class ContentSecurityPolicyMiddleware:
-    """Scripts only from our own origin, never inline; nothing from other hosts.
+    """Scripts only from our own origin, never inline; nothing from other hosts
+    but the media origin, for images, when media is on object storage.
 
     Styles allow inline attributes because Leaflet and the Django admin set
     them; scripts, the thing that matters, are strict. A view can relax
@@ -37,7 +40,10 @@ class ContentSecurityPolicyMiddleware:
                     "default-src 'self'",
                     "script-src 'self'",
                     "style-src 'self' 'unsafe-inline'",
-                    "img-src 'self' data: blob:",
+                    # Photos and maps live on object storage when it is
+                    # configured (settings.MEDIA_ORIGIN); pages load them as
+                    # images, and nothing fetches media from script.
+                    " ".join(filter(None, ["img-src 'self' data: blob:", settings.MEDIA_ORIGIN])),
                     "font-src 'self'",
                     "connect-src 'self'",
                     "object-src 'none'",

@@ -7,7 +7,9 @@ cache and e-mail printed to the console.
 """
 
 import importlib.util
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -384,6 +386,12 @@ OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 # /healthz lists the outbox as stale when the oldest mail still owed is older
 # than this (a stuck worker or beat, or a mail server refusing for long).
 HEALTHZ_MAIL_STALE_SECONDS = env.int("HEALTHZ_MAIL_STALE_SECONDS", default=15 * 60)
+# When this server started (Unix seconds), recorded as settings are imported.
+# /healthz calls a reconcile time still unknown three periods after it stale.
+# gunicorn.conf.py sets the variable once in the master, so a worker that
+# max_requests recycles inherits the server's start instead of restarting
+# the clock; no operator sets it.
+SERVER_STARTED_AT = env.int("SOLIDARITY_SERVER_STARTED_AT", default=int(time.time()))
 if OUTBOX_LEASE_SECONDS <= 2 * OUTBOX_SMTP_TIMEOUT_SECONDS:
     raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must exceed twice the SMTP timeout")
 if OUTBOX_KEEP_DAYS > LETTERS_EMAIL_RETENTION_DAYS:
@@ -414,14 +422,42 @@ if BACKUP_KEEP < 1:
 # else from the endpoint itself: use a host of your own (README: Scaling out),
 # or visitors' browsers make a request to the storage provider.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="")
+AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+# The origin that media URLs point at, for the Content-Security-Policy's
+# img-src (config/middleware.py): empty while media is served from our own
+# origin. It is where django-storages' S3Storage.url() points with the options
+# below (tests/config/test_deploy.py compares the two): the custom domain over
+# https; else the endpoint itself (path-style URLs); else AWS's own host.
+MEDIA_ORIGIN = ""
 if AWS_STORAGE_BUCKET_NAME:
+    if AWS_S3_CUSTOM_DOMAIN:
+        # A host (and path), as django-storages wants it: no scheme, no spaces.
+        if "://" in AWS_S3_CUSTOM_DOMAIN or len(AWS_S3_CUSTOM_DOMAIN.split()) != 1:
+            raise ImproperlyConfigured(
+                f"AWS_S3_CUSTOM_DOMAIN must be a host name such as media.example.org, "
+                f"not {AWS_S3_CUSTOM_DOMAIN!r}"
+            )
+        MEDIA_ORIGIN = "https://" + AWS_S3_CUSTOM_DOMAIN.split("/", 1)[0]
+    elif AWS_S3_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        if _endpoint.scheme not in ("http", "https") or not _endpoint.netloc:
+            raise ImproperlyConfigured(
+                f"AWS_S3_ENDPOINT_URL must be an http(s) URL, not {AWS_S3_ENDPOINT_URL!r}"
+            )
+        MEDIA_ORIGIN = f"{_endpoint.scheme}://{_endpoint.netloc}"
+    elif "." in AWS_STORAGE_BUCKET_NAME:
+        # botocore puts a dotted bucket in the path: its name is no valid TLS host.
+        MEDIA_ORIGIN = "https://s3.amazonaws.com"
+    else:
+        MEDIA_ORIGIN = f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN or None,
             # Public photos and maps: plain URLs that caches can share.
             "querystring_auth": False,
             "default_acl": None,

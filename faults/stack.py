@@ -67,6 +67,9 @@ class Stack:
             # retry happens within the wait for quiet.
             "OUTBOX_LEASE_SECONDS": "25",
             "OUTBOX_SMTP_TIMEOUT_SECONDS": "10",
+            # gunicorn.conf.py's variables (start_gunicorn).
+            "GUNICORN_BIND": f"127.0.0.1:{web}",
+            "WEB_CONCURRENCY": "2",
         }
 
     # -- helpers
@@ -165,9 +168,11 @@ class Stack:
         wait_for(lambda: port_open(port), 20, "the SMTP sink")
 
     def start_gunicorn(self) -> None:
-        self.spawn("gunicorn", [PYTHON, "-m", "gunicorn", "config.wsgi:application",
-                                "--bind", f"127.0.0.1:{self.ports['web']}", "--workers", "2",
-                                "--timeout", "30", "--graceful-timeout", "5"])  # fmt: skip
+        # Production's gunicorn.conf.py (timeouts, recycling, the address-free
+        # logger); the address and the two workers come through the variables
+        # it reads (GUNICORN_BIND, WEB_CONCURRENCY in self.env).
+        self.spawn("gunicorn", [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                "config.wsgi:application"])  # fmt: skip
         wait_for(lambda: request("GET", self.base + "/healthz")[0] == 200, 60, "gunicorn /healthz")
 
     def gunicorn_workers(self) -> list[int]:

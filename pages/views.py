@@ -163,7 +163,8 @@ def _background_ages() -> tuple[dict[str, int | None], list[str]]:
     """Seconds since background work last happened; None when unknown.
 
     reconcile_seconds: since the periodic tally reconcile last finished (a
-    stuck worker or beat lets it grow). Stale past three reconcile periods.
+    stuck worker or beat lets it grow). Stale past three reconcile periods,
+    and so is an unknown one three periods after this process started.
     """
     now = timezone.now()
     ages: dict[str, int | None] = {}
@@ -185,9 +186,11 @@ def _background_ages() -> tuple[dict[str, int | None], list[str]]:
         oldest = None
     ages["oldest_unsent_email_seconds"] = int((now - oldest).total_seconds()) if oldest else None
     limits["oldest_unsent_email_seconds"] = settings.HEALTHZ_MAIL_STALE_SECONDS
-    stale = sorted(
-        name
-        for name, age in ages.items()
-        if age is not None and name in limits and age > limits[name]
-    )
-    return ages, stale
+    stale = {name for name, age in ages.items() if age is not None and age > limits[name]}
+    # Unknown is no alibi: when none has finished (or its stamp was lost)
+    # since the server started three periods ago, beat or the worker is not
+    # doing its job, whatever the reason.
+    since_start = now.timestamp() - settings.SERVER_STARTED_AT
+    if reconciled is None and since_start > limits["reconcile_seconds"]:
+        stale.add("reconcile_seconds")
+    return ages, sorted(stale)

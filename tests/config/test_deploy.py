@@ -14,6 +14,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,36 @@ def test_gunicorn_is_configured_in_one_file(compose):
     bench = (ROOT / "bench" / "run.py").read_text()
     assert '"gunicorn", "-c", "gunicorn.conf.py"' in bench
     assert '"--bind"' not in bench
+    # make faults too: the stack it tests is production's, flags included.
+    faults = (ROOT / "faults" / "stack.py").read_text()
+    [start] = re.findall(r"def start_gunicorn\(.*?\n    def ", faults, re.DOTALL)
+    assert '"gunicorn", "-c", "gunicorn.conf.py"' in start
+    for flag in ("--bind", "--workers", "--timeout", "--graceful-timeout"):
+        assert f'"{flag}"' not in start, flag
+    assert '"GUNICORN_BIND": ' in faults and '"WEB_CONCURRENCY": ' in faults
+
+
+def test_gunicorn_counts_the_cores_the_container_may_use(monkeypatch):
+    # A container pinned to one core of a 64-core host: 2 x 1 + 1 workers.
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5}, raising=False)
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 7
+
+
+def test_gunicorn_workers_share_the_masters_start_time(monkeypatch):
+    # /healthz measures "unknown since start" from it (SERVER_STARTED_AT).
+    monkeypatch.setenv("SOLIDARITY_SERVER_STARTED_AT", "0")  # restored afterwards
+    monkeypatch.delenv("SOLIDARITY_SERVER_STARTED_AT")
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert "SOLIDARITY_SERVER_STARTED_AT" not in os.environ  # reading it sets nothing
+    config["on_starting"](server=None)
+    started = int(os.environ["SOLIDARITY_SERVER_STARTED_AT"])
+    assert abs(started - time.time()) < 5
+    config["on_starting"](server=None)  # a reload keeps the first start
+    assert int(os.environ["SOLIDARITY_SERVER_STARTED_AT"]) == started
 
 
 def test_the_image_leaves_secrets_and_local_state_out():
@@ -425,6 +456,105 @@ def test_media_goes_to_object_storage_when_a_bucket_is_set():
         AWS_S3_ENDPOINT_URL="https://s3.example.net",
         AWS_S3_CUSTOM_DOMAIN="solidarity.example.org/media",
     ) == ["S3Storage", "https://solidarity.example.org/media/events/a.jpg"]
+
+
+def _csp_img_src(csp: str) -> list[str]:
+    [img_src] = [d.split()[1:] for d in csp.split("; ") if d.startswith("img-src ")]
+    return img_src
+
+
+def test_pages_may_load_images_from_object_storage_and_only_from_there():
+    # Under each configuration: the origin the settings work out, the URL
+    # django-storages gives a photo, and the CSP header the middleware sets
+    # (test_headers.py: a real public page gets it).
+    code = (
+        "import django\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.core.files.storage import storages\n"
+        "from django.http import HttpResponse\n"
+        "from django.test import RequestFactory\n"
+        "from config.middleware import ContentSecurityPolicyMiddleware as CSP\n"
+        "print(settings.MEDIA_ORIGIN or '-')\n"
+        "print(storages['default'].url('events/a.jpg'))\n"
+        "response = CSP(lambda request: HttpResponse())(RequestFactory().get('/'))\n"
+        "print(response['Content-Security-Policy'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    base = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
+    }
+
+    def run(**extra):
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        origin, url, csp = result.stdout.splitlines()
+        return origin, url, csp
+
+    origin, url, csp = run()
+    assert (origin, url) == ("-", "/media/events/a.jpg")
+    assert _csp_img_src(csp) == ["'self'", "data:", "blob:"]
+
+    for extra, expected in [
+        (
+            {
+                "AWS_S3_ENDPOINT_URL": "https://s3.example.net",
+                "AWS_S3_CUSTOM_DOMAIN": "media.example.org/photos",
+            },
+            "https://media.example.org",
+        ),
+        (
+            {"AWS_S3_ENDPOINT_URL": "https://fra1.digitaloceanspaces.com"},
+            "https://fra1.digitaloceanspaces.com",
+        ),
+        ({"AWS_S3_ENDPOINT_URL": "http://minio:9000"}, "http://minio:9000"),
+        ({"AWS_S3_REGION_NAME": "eu-central-1"}, "https://solidarity-media.s3.amazonaws.com"),
+    ]:
+        origin, url, csp = run(AWS_STORAGE_BUCKET_NAME="solidarity-media", **extra)
+        assert origin == expected
+        assert url.startswith(expected + "/"), (url, expected)
+        assert _csp_img_src(csp) == ["'self'", "data:", "blob:", expected]
+        # Media is only ever shown as an image: no other directive opens up.
+        assert csp.count(expected) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("AWS_S3_ENDPOINT_URL", "s3.example.net", "AWS_S3_ENDPOINT_URL must be an http(s) URL"),
+        ("AWS_S3_CUSTOM_DOMAIN", "https://media.example.org", "must be a host name"),
+        ("AWS_S3_CUSTOM_DOMAIN", "media.example.org (a host of yours)", "must be a host name"),
+    ],
+)
+def test_a_bad_storage_address_is_refused_at_start_up(name, value, message):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "a-production-like-secret-key-for-this-test-0123456789",
+            "AWS_STORAGE_BUCKET_NAME": "solidarity-media",
+            name: value,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_the_site_domain_alone_sets_hosts_origins_and_health_check(compose, production):

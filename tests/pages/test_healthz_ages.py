@@ -9,7 +9,8 @@ from campaigns import services
 from campaigns.tasks import tallies_reconcile
 
 
-def test_it_reports_no_reconcile_age_before_the_first_run(client, db):
+def test_it_reports_no_reconcile_age_before_the_first_run(client, db, settings):
+    settings.SERVER_STARTED_AT = int(timezone.now().timestamp())
     body = client.get("/healthz").json()
     assert body["ages"]["reconcile_seconds"] is None
     assert body["ages"]["oldest_unsent_email_seconds"] is None
@@ -58,3 +59,24 @@ def test_a_mail_owed_for_too_long_is_stale_and_a_sent_one_is_not(client, db, mon
     monkeypatch.setattr(timezone, "now", real_now)
     assert outbox.outbox_send(message_id=message_id)
     assert client.get("/healthz").json()["ages"]["oldest_unsent_email_seconds"] is None
+
+
+def test_a_reconcile_still_unknown_long_after_start_is_stale(client, db, settings):
+    # Beat or the worker never ran since this server started 16 minutes ago:
+    # the age is unknown, and that is what a monitor must hear about.
+    settings.SERVER_STARTED_AT = int(timezone.now().timestamp()) - 16 * 60
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["ages"]["reconcile_seconds"] is None
+    assert response.json()["stale"] == ["reconcile_seconds"]
+
+
+def test_an_unknown_reconcile_soon_after_start_is_not_stale(client, db, settings):
+    settings.SERVER_STARTED_AT = int(timezone.now().timestamp()) - 14 * 60
+    assert client.get("/healthz").json()["stale"] == []
+
+
+def test_a_reconcile_after_a_late_start_is_not_stale(client, campaign, settings):
+    settings.SERVER_STARTED_AT = int(timezone.now().timestamp()) - 60 * 60
+    tallies_reconcile.delay()
+    assert client.get("/healthz").json()["stale"] == []
