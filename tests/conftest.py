@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from config import cache as degrading_cache
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
@@ -46,9 +47,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings, tmp_path):
+def _isolated(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    # The degrading cache warns once per 10 s per process: each test that
+    # looks for the warning gets its own turn.
+    monkeypatch.setattr(degrading_cache, "_last_logged", 0.0)
     # LocaleMiddleware leaves the last request's language active in the
     # thread; a test starts in English whatever the previous one requested.
     translation.activate(settings.LANGUAGE_CODE)
