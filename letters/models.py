@@ -269,6 +269,16 @@ class LetterLog(models.Model):
     )
     to_status = models.CharField(_("to"), max_length=20, choices=Letter.Status.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The batch a letter was printed or posted in: a reference, shown in the
+    # reader's language, not a note written in the language of the moment.
+    batch = models.ForeignKey(
+        DeliveryBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery batch"),
+    )
 
     class Meta:
         verbose_name = _("log entry")
