@@ -62,14 +62,18 @@ class Campaign(models.Model):
     tallied_at = models.DateTimeField(_("tallied at"), null=True, editable=False)
     # Set when the ledger changed and a recompute is pending; cleared by the
     # task that claims the recompute. One pending recompute per campaign.
-    tally_dirty_at = models.DateTimeField(null=True, editable=False)
+    tally_dirty_at = models.DateTimeField(
+        null=True, editable=False, verbose_name=_("figures outdated since")
+    )
     # How many recomputes ran: lets an operator see that bursts coalesce.
     tally_recomputes = models.PositiveBigIntegerField(
         _("tally recomputes"), default=0, editable=False
     )
     # The tally time (epoch seconds) the rendered map under MEDIA shows;
     # written only by campaigns.services.campaign_map_render. 0: none yet.
-    map_version = models.PositiveBigIntegerField(default=0, editable=False)
+    map_version = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("map version")
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -130,15 +134,27 @@ class Action(models.Model):
     # SET_NULL: deleting a campaign does not undo what people did; its acts
     # stay in the ledger, outside any campaign, and in the global tallies.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, related_name="actions", null=True, blank=True
+        Campaign,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        null=True,
+        blank=True,
+        verbose_name=_("campaign"),
     )
     prisoner = models.ForeignKey(
-        Prisoner, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+        Prisoner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("prisoner"),
     )
     country = CountryField(_("country"), blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    source_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    source_id = models.PositiveBigIntegerField()
+    source_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("source type")
+    )
+    source_id = models.PositiveBigIntegerField(verbose_name=_("source id"))
     source = GenericForeignKey("source_type", "source_id")
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
@@ -161,7 +177,9 @@ class Action(models.Model):
 class Tally(models.Model):
     """The ledger summed per campaign, country and kind. Recomputable."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("campaign")
+    )
     country = CountryField(_("country"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
     quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
@@ -182,7 +200,9 @@ class Tally(models.Model):
 class DailyTally(models.Model):
     """The ledger summed per campaign and day (UTC), for the chart. Recomputable."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_tallies")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="daily_tallies", verbose_name=_("campaign")
+    )
     day = models.DateField(_("day"))
     quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
 
@@ -235,7 +255,10 @@ class PrisonerTally(models.Model):
     """The whole ledger summed per prisoner and kind, for the profile. Recomputable."""
 
     prisoner = models.ForeignKey(
-        Prisoner, on_delete=models.CASCADE, related_name="solidarity_tallies"
+        Prisoner,
+        on_delete=models.CASCADE,
+        related_name="solidarity_tallies",
+        verbose_name=_("prisoner"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
     quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
@@ -265,8 +288,8 @@ class Signature(models.Model):
     country = CountryField(_("country"))
     # Private: only ever used to send the confirmation link.
     email = models.EmailField(_("e-mail"), max_length=254)
-    token = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("token"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("signed at"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
     # When the confirmation link was last sent again (the first mail is not
     # counted): at most one re-send a day.
@@ -310,9 +333,14 @@ class OfflineReport(models.Model):
     reported_on = models.DateField(_("date"))
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("entered by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("entered at"))
 
     class Meta:
         verbose_name = _("offline report")

@@ -7,7 +7,8 @@ page's Leaflet map. Pure functions: bytes in memory, no storage, no database.
 import io
 from xml.sax.saxutils import escape, quoteattr
 
-from django.utils.translation import ngettext
+from django.utils.formats import number_format
+from django.utils.translation import ngettext, pgettext
 from django_countries import countries as country_names
 from PIL import Image, ImageDraw, ImageFont
 
@@ -103,16 +104,29 @@ def _font(size: int, bold: bool = False):
         return ImageFont.load_default(size=size)
 
 
+def grouped(n: int) -> str:
+    """``n`` grouped as the active language writes it (12,345 / 12 345)."""
+    return number_format(n, force_grouping=True)
+
+
 def caption(*, total: int, countries: int) -> str:
-    return ngettext(
-        "%(total)s actions from %(countries)d country",
-        "%(total)s actions from %(countries)d countries",
-        countries,
-    ) % {"total": f"{total:,}", "countries": countries}
+    # Two numbers, two plurals: "1 действие", "5 действий" follow the total;
+    # "из 1 страны", "из 5 стран" follow the countries.
+    actions = ngettext("%(total)s action", "%(total)s actions", total) % {"total": grouped(total)}
+    places = ngettext("from %(countries)s country", "from %(countries)s countries", countries) % {
+        "countries": grouped(countries)
+    }
+    # Translators: the map caption, e.g. "1,234 actions" + "from 5 countries".
+    return pgettext("map caption", "%(actions)s %(countries)s") % {
+        "actions": actions,
+        "countries": places,
+    }
 
 
 def class_label(c: mapdata.MapClass) -> str:
-    return f"{c.minimum:,}" if c.minimum == c.maximum else f"{c.minimum:,}–{c.maximum:,}"
+    if c.minimum == c.maximum:
+        return grouped(c.minimum)
+    return f"{grouped(c.minimum)}–{grouped(c.maximum)}"
 
 
 def render_png(*, title: str, counts: dict[str, int], total: int, countries: int) -> bytes:
@@ -185,14 +199,15 @@ def render_svg(*, title: str, counts: dict[str, int], total: int, countries: int
         parts.append(
             f'<path data-code={quoteattr(code)} data-count="{count}" '
             f'fill="{mapdata.colour_for(count, classes)}" d="{"".join(d)}">'
-            f"<title>{escape(feature['properties']['name'])}: {count:,}</title></path>"
+            f"<title>{escape(str(country_names.name(code)) or feature['properties']['name'])}: "
+            f"{grouped(count)}</title></path>"
         )
     parts.append("</g>")
     for code, count, x, y in _small_places(counts):
         parts.append(
             f'<circle data-code={quoteattr(code)} data-count="{count}" cx="{x:.1f}" cy="{y:.1f}" '
             f'r="{SMALL_RADIUS}" fill="{mapdata.colour_for(count, classes)}" stroke="#3d3b36">'
-            f"<title>{escape(str(country_names.name(code)))}: {count:,}</title></circle>"
+            f"<title>{escape(str(country_names.name(code)))}: {grouped(count)}</title></circle>"
         )
     parts.append(
         f'<text x="24" y="56" font-size="34" font-weight="bold" fill="#1d1d1f">'

@@ -4,10 +4,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django_countries import countries
+from modeltranslation.utils import build_localized_fieldname
+from modeltranslation.utils import get_language as content_language
 
 from campaigns import mapdata
 from campaigns.models import ActionKind, Campaign, DailyTally, GlobalTally, Tally
@@ -174,6 +177,8 @@ class CampaignInCountry:
     title: str
     total: int
     by_kind: dict[str, int]
+    # "en" when the title is English standing in for a missing translation.
+    title_lang: str = ""
 
     def cells(self) -> list[int]:
         return [self.by_kind.get(k, 0) for k in TABLE_KINDS]
@@ -211,12 +216,26 @@ def country_figures(*, code: str) -> CountryFigures:
             GlobalTally.objects.filter(country=code).values_list("country", "kind", "quantity")
         )
         by_campaign: dict[int, CampaignInCountry] = {}
-        for campaign_id, slug, title, kind, quantity in (
+        # values_list reads the plain column (English): read the visitor's
+        # language's column, falling back to English as modeltranslation does.
+        default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+        own = F("campaign__" + build_localized_fieldname("title", content_language()))
+        english = F("campaign__" + build_localized_fieldname("title", default))
+        for campaign_id, slug, title, own_title, kind, quantity in (
             Tally.objects.filter(country=code, campaign__is_published=True)
             .order_by("campaign__starts_on", "campaign_id")
-            .values_list("campaign_id", "campaign__slug", "campaign__title", "kind", "quantity")
+            .annotate(
+                shown_title=Coalesce(NullIf(own, Value("")), english, output_field=CharField()),
+                own_title=NullIf(own, Value("")),
+            )
+            .values_list(
+                "campaign_id", "campaign__slug", "shown_title", "own_title", "kind", "quantity"
+            )
         ):
-            row = by_campaign.setdefault(campaign_id, CampaignInCountry(slug, title, 0, {}))
+            row = by_campaign.setdefault(
+                campaign_id,
+                CampaignInCountry(slug, title, 0, {}, "" if own_title else default),
+            )
             row.by_kind[kind] = quantity
             row.total += quantity
         data = CountryFigures(

@@ -21,6 +21,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
 from django.views import defaults
 
 from config.antispam import form_stamp_release
@@ -33,9 +35,37 @@ _NOT_ECHOED = ("csrfmiddlewaretoken",)
 # password field (sign-in, sign-up and password change share this handler).
 _SECRET_WORDS = ("password", "secret", "token")
 RETRY_AFTER_SECONDS = 15
+# The public forms, by the URL that posts them: their fields' labels are
+# translated strings, read from the class (no instance, so no database).
+_FORMS = {
+    "letters:write": "letters.forms.LetterForm",
+    "letters:edit": "letters.forms.LetterBodyForm",
+    "campaigns:sign": "campaigns.forms.SignatureForm",
+    "events:new": "events.forms.EventForm",
+    "events:edit": "events.forms.EventForm",
+    "events:report": "events.forms.ReportForm",
+}
+
+
+def _labels(request) -> dict:
+    match = request.resolver_match
+    if match is None:  # failed before the URL was resolved (a middleware)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return {}
+    form_class = _FORMS.get(match.view_name)
+    if form_class is None:
+        return {}
+    return {
+        name: field.label
+        for name, field in import_string(form_class).base_fields.items()
+        if field.label
+    }
 
 
 def _fields(request) -> list[dict]:
+    labels = _labels(request)
     fields = []
     for name, values in request.POST.lists():
         if name in _NOT_ECHOED:
@@ -52,7 +82,12 @@ def _fields(request) -> list[dict]:
             else:
                 kind = "text"
             fields.append(
-                {"name": name, "value": value, "kind": kind, "label": name.replace("_", " ")}
+                {
+                    "name": name,
+                    "value": value,
+                    "kind": kind,
+                    "label": labels.get(name) or name.replace("_", " "),
+                }
             )
     return fields
 

@@ -187,6 +187,7 @@ class Event(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=_("moderated by"),
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -243,19 +244,21 @@ class EventPhoto(models.Model):
         ANNOUNCEMENT = "announcement", _("With the announcement")
         REPORT = "report", _("With the report")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="photos", verbose_name=_("event")
+    )
     # Only re-encoded pixels are ever stored here (events.photos).
     image = models.ImageField(_("photo"), upload_to="events/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="events/thumbs/%Y/%m/")
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("width"))
+    height = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("height"))
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     credit = models.CharField(_("photo credit"), max_length=200, blank=True)
     stage = models.CharField(
         _("added"), max_length=20, choices=Stage.choices, default=Stage.ANNOUNCEMENT
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
         verbose_name = _("event photo")
@@ -277,7 +280,9 @@ _count_plausible = MaxValueValidator(
 
 
 class EventReport(models.Model):
-    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="report")
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, related_name="report", verbose_name=_("event")
+    )
     participants = models.PositiveIntegerField(
         _("participants"), default=0, validators=[_count_plausible]
     )
@@ -298,7 +303,7 @@ class EventReport(models.Model):
     )
     summary = models.TextField(_("how it went"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("event report")

@@ -53,8 +53,13 @@ class LetterLogInline(admin.TabularInline):
     model = LetterLog
     extra = 0
     can_delete = False
-    fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+    fields = ["at", "actor", "action", "from_status", "to_status", "note", "batch_number"]
     readonly_fields = fields
+
+    @admin.display(description=_("delivery batch"))
+    def batch_number(self, entry):
+        # The number only: the batch's own __str__ would read its facility per row.
+        return _("Batch %(id)s") % {"id": entry.batch_id} if entry.batch_id else ""
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -100,7 +100,9 @@ class Letter(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=LETTER_LANGUAGES)
     body = models.TextField(_("text"))
     # sha256 of the normalised text: identical letters are flagged, not refused.
-    body_fingerprint = models.CharField(max_length=64, db_index=True, editable=False)
+    body_fingerprint = models.CharField(
+        max_length=64, db_index=True, editable=False, verbose_name=_("text fingerprint")
+    )
     is_duplicate = models.BooleanField(_("same text as another letter"), default=False)
     # Held: the prisoner could not receive letters when it was written; it is
     # moderated as usual but only batched once letters reach them again.
@@ -111,7 +113,9 @@ class Letter(models.Model):
         blank=True,
         help_text=_("Into a language the prison accepts; printed under the original."),
     )
-    withdraw_token = models.CharField(max_length=64, unique=True, editable=False)
+    withdraw_token = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("withdrawal token")
+    )
     # The site's language when the letter was written: the writer's e-mails
     # are in it (``language`` above is the letter's own language).
     language_code = models.CharField(
@@ -141,7 +145,9 @@ class Letter(models.Model):
         verbose_name=_("batch"),
     )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
-    email_erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("e-mail erased at")
+    )
 
     class Meta:
         verbose_name = _("letter")
@@ -245,7 +251,9 @@ class LetterLog(models.Model):
         RETURNED = "returned", _("Returned")
         REPLY_RECEIVED = "reply_received", _("Reply received")
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="log")
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="log", verbose_name=_("letter")
+    )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -261,6 +269,16 @@ class LetterLog(models.Model):
     )
     to_status = models.CharField(_("to"), max_length=20, choices=Letter.Status.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The batch a letter was printed or posted in: a reference, shown in the
+    # reader's language, not a note written in the language of the moment.
+    batch = models.ForeignKey(
+        DeliveryBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivery batch"),
+    )
 
     class Meta:
         verbose_name = _("log entry")

@@ -105,7 +105,13 @@ def body_fingerprint(body: str) -> str:
 
 
 def _log(
-    letter: Letter, *, actor, action: LetterLog.Action, before: str = "", note: str = ""
+    letter: Letter,
+    *,
+    actor,
+    action: LetterLog.Action,
+    before: str = "",
+    note: str = "",
+    batch: DeliveryBatch | None = None,
 ) -> None:
     LetterLog.objects.create(
         letter=letter,
@@ -114,6 +120,7 @@ def _log(
         from_status=before,
         to_status=letter.status if before else "",
         note=note[:300],
+        batch=batch,
     )
 
 
@@ -421,7 +428,7 @@ def batch_create(*, facility: Facility, letters: Iterable[Letter], moderator) ->
                 actor=moderator,
                 action=LetterLog.Action.PRINTED,
                 before=before,
-                note=f"batch {batch.pk}",
+                batch=batch,
             )
     return batch
 
@@ -476,7 +483,7 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
                 actor=moderator,
                 action=LetterLog.Action.POSTED,
                 before=before,
-                note=f"batch {batch.pk}",
+                batch=batch,
             )
             per_prisoner[letter.prisoner_id] = per_prisoner.get(letter.prisoner_id, 0) + 1
         for prisoner_id, n in per_prisoner.items():

@@ -96,8 +96,8 @@ class Prisoner(models.Model):
     letters_recent = models.PositiveIntegerField(
         _("letters posted in the last 30 days"), default=0, editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = PrisonerQuerySet.as_manager()
 
@@ -152,8 +152,12 @@ class Prisoner(models.Model):
 class Imprisonment(models.Model):
     """Where a prisoner is or was held. The one with no end date is current."""
 
-    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="imprisonments")
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="imprisonments")
+    prisoner = models.ForeignKey(
+        Prisoner, on_delete=models.CASCADE, related_name="imprisonments", verbose_name=_("prisoner")
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="imprisonments", verbose_name=_("facility")
+    )
     since = models.DateField(_("since"), null=True, blank=True)
     until = models.DateField(_("until"), null=True, blank=True)
 
@@ -191,7 +195,9 @@ class CaseEvent(models.Model):
         RELEASE = "release", _("Release")
         OTHER = "other", _("Other")
 
-    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="case_events")
+    prisoner = models.ForeignKey(
+        Prisoner, on_delete=models.CASCADE, related_name="case_events", verbose_name=_("prisoner")
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     text = models.TextField(_("what happened"))

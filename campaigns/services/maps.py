@@ -1,15 +1,30 @@
 """The campaign map drawn on the server (PNG and SVG), from its tally rows."""
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import translation
 
 from campaigns.models import Campaign, Tally
 
 
-def map_file_names(*, campaign_id: int, version: int) -> dict[str, str]:
+def _map_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def map_file_names(
+    *, campaign_id: int, version: int, language: str | None = None
+) -> dict[str, str]:
+    """The drawing's files in ``language`` (default: the active one)."""
     # By id, not slug: a renamed campaign keeps its files, and the drawing
-    # after it still finds (and removes) the previous ones.
-    return {ext: f"maps/campaign-{campaign_id}-{version}.{ext}" for ext in ("png", "svg")}
+    # after it still finds (and removes) the previous ones. One drawing per
+    # language: its title, caption and numbers are written in it.
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    if language not in _map_languages():
+        language = settings.LANGUAGE_CODE
+    return {
+        ext: f"maps/campaign-{campaign_id}-{version}-{language}.{ext}" for ext in ("png", "svg")
+    }
 
 
 def campaign_map_render(*, campaign_id: int) -> bool:
@@ -34,23 +49,31 @@ def campaign_map_render(*, campaign_id: int) -> bool:
     ):
         if country:
             counts[country] = counts.get(country, 0) + quantity
-    figures = {
-        "title": campaign.title,
-        "counts": counts,
-        "total": campaign.actions_total,
-        "countries": campaign.countries_total,
-    }
-    names = map_file_names(campaign_id=campaign_id, version=version)
-    contents = {"png": rendering.render_png(**figures), "svg": rendering.render_svg(**figures)}
-    for ext, name in names.items():
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        default_storage.save(name, ContentFile(contents[ext]))
+    for language in _map_languages():
+        # campaign.title reads the language's column (English when it is empty).
+        with translation.override(language):
+            figures = {
+                "title": campaign.title,
+                "counts": counts,
+                "total": campaign.actions_total,
+                "countries": campaign.countries_total,
+            }
+            contents = {
+                "png": rendering.render_png(**figures),
+                "svg": rendering.render_svg(**figures),
+            }
+        names = map_file_names(campaign_id=campaign_id, version=version, language=language)
+        for ext, name in names.items():
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            default_storage.save(name, ContentFile(contents[ext]))
     moved = Campaign.objects.filter(pk=campaign_id, map_version__lt=version).update(
         map_version=version
     )
     old_version = campaign.map_version if moved else version
     if old_version:
-        for name in map_file_names(campaign_id=campaign_id, version=old_version).values():
-            default_storage.delete(name)
+        for language in _map_languages():
+            old = map_file_names(campaign_id=campaign_id, version=old_version, language=language)
+            for name in old.values():
+                default_storage.delete(name)
     return bool(moved)

@@ -357,3 +357,38 @@ def test_the_migrations_count_existing_events_and_letters_and_fill_the_global_ro
         importlib.import_module(name).forwards(apps, SimpleNamespace(connection=connection))
     assert Action.objects.count() == 5
     assert services.global_tallies_recompute() is False
+
+
+def test_the_country_page_and_api_give_campaign_titles_in_the_visitors_language(
+    client, organiser, moderator, settings
+):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    translated = factories.make_campaign(
+        title_en="Letter marathon", title_be="Марафон лістоў", title_ru="Марафон писем"
+    )
+    english_only = factories.make_campaign(title_en="Postcards for Ales")
+    factories.make_report(translated, country="PL", quantity=5)
+    factories.make_report(english_only, country="PL", quantity=3)
+    body = client.get("/be/map/PL/").text
+    assert f'<a href="/be/campaigns/{translated.slug}/">Марафон лістоў</a>' in body
+    # No Belarusian title: English, marked so a screen reader reads it as such.
+    assert f'<a href="/be/campaigns/{english_only.slug}/" lang="en">Postcards for Ales</a>' in (
+        body
+    )
+    data = client.get("/ru/api/countries/PL/").json()
+    assert [c["title"] for c in data["campaigns"]] == ["Марафон писем", "Postcards for Ales"]
+    body = client.get("/map/PL/").text
+    assert f'<a href="/campaigns/{translated.slug}/">Letter marathon</a>' in body
+
+
+def test_the_country_page_marks_event_titles_with_their_language(
+    client, organiser, moderator, settings
+):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    event = make_event(
+        organiser, city="Warszawa", country="PL", title="Znicze pod ambasadą", language="pl"
+    )
+    with committed():
+        event_services.event_publish(event=event, moderator=moderator)
+    body = client.get("/be/map/PL/").text
+    assert f'<a href="/be/events/{event.pk}/" lang="pl">Znicze pod ambasadą</a>' in body

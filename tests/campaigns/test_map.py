@@ -316,9 +316,15 @@ def test_renaming_a_campaign_keeps_its_map_and_leaves_no_files_behind(client, ca
     # The next drawing replaces the files; none from before the rename stays.
     factories.make_report(campaign, country="DE", quantity=7)
     campaign.refresh_from_db()
-    current = services.map_file_names(campaign_id=campaign.pk, version=campaign.map_version)
+    current = [
+        name
+        for language in ("en", "be", "ru")
+        for name in services.map_file_names(
+            campaign_id=campaign.pk, version=campaign.map_version, language=language
+        ).values()
+    ]
     assert sorted(default_storage.listdir("maps")[1]) == sorted(
-        name.removeprefix("maps/") for name in current.values()
+        name.removeprefix("maps/") for name in current
     )
 
 
@@ -334,8 +340,8 @@ def test_the_migration_moves_slug_named_maps_to_their_campaign_id(campaign):
 
     migration.forwards(apps, None)
 
-    for ext, name in services.map_file_names(campaign_id=campaign.pk, version=17).items():
-        with default_storage.open(name) as f:
+    for ext in ("png", "svg"):
+        with default_storage.open(f"maps/campaign-{campaign.pk}-17.{ext}") as f:
             assert f.read() == ext.encode()
     assert not default_storage.exists(f"maps/{campaign.slug}-17.png")
     # No file to move: drawn again at the next recompute.
@@ -389,3 +395,58 @@ def test_every_iso_country_has_a_centre():
     assert 14.3 < lon < 14.6 and 35.8 < lat < 36.0  # Valletta
     lon, lat = centres["PL"]
     assert 17 < lon < 21 and 51 < lat < 53.5
+
+
+def test_the_map_is_drawn_in_each_language_with_its_numbers_and_plurals(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(
+        title_be="Марафон лістоў 2012", title_ru="Марафон писем 2012"
+    )
+    factories.make_report(campaign, country="PL", quantity=1234)
+    campaign.refresh_from_db()
+
+    def svg(language):
+        name = services.map_file_names(
+            campaign_id=campaign.pk, version=campaign.map_version, language=language
+        )["svg"]
+        with default_storage.open(name) as f:
+            return f.read().decode()
+
+    english, belarusian, russian = svg("en"), svg("be"), svg("ru")
+    assert "1,234 actions from 1 country" in english
+    # Grouped with a no-break space; "actions" follows 1234, "country" follows 1.
+    assert "1\xa0234 дзеянні з 1 краіны" in belarusian
+    assert "Марафон лістоў 2012" in belarusian
+    assert "<title>Польшча: 1\xa0234</title>" in belarusian
+    assert "1\xa0234 действия из 1 страны" in russian
+    assert "Марафон писем 2012" in russian
+    for language in ("en", "be", "ru"):
+        name = services.map_file_names(
+            campaign_id=campaign.pk, version=campaign.map_version, language=language
+        )["png"]
+        assert default_storage.exists(name)
+
+
+def test_the_page_offers_the_map_drawn_in_its_language(client, campaign):
+    factories.make_report(campaign, country="PL", quantity=5)
+    campaign.refresh_from_db()
+    files = services.map_file_names(
+        campaign_id=campaign.pk, version=campaign.map_version, language="be"
+    )
+    assert files["png"].endswith("-be.png")
+    body = client.get(f"/be/campaigns/{campaign.slug}/").text
+    assert f'property="og:image" content="http://127.0.0.1:8000/media/{files["png"]}"' in body
+    assert f'href="/media/{files["svg"]}" download="{campaign.slug}-map.svg"' in body
+
+
+def test_the_migration_retires_the_english_only_drawings(campaign):
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+
+    migration = importlib.import_module("campaigns.migrations.0010_maps_per_language")
+    Campaign.objects.filter(pk=campaign.pk).update(map_version=17)
+    for ext in ("png", "svg"):
+        default_storage.save(f"maps/campaign-{campaign.pk}-17.{ext}", ContentFile(b"x"))
+    migration.forwards(apps, None)
+    assert not default_storage.exists(f"maps/campaign-{campaign.pk}-17.png")
+    # Drawn again, in every language, at the next recompute.
+    assert Campaign.objects.get(pk=campaign.pk).map_version == 0

@@ -144,3 +144,17 @@ def test_other_errors_are_still_a_500(production_errors, prisoner, monkeypatch):
     response = production_errors.get(f"/prisoners/{prisoner.slug}/")
     assert response.status_code == 500
     assert "Back in a moment" not in response.text
+
+
+def test_with_the_database_down_a_belarusian_post_labels_the_fields_in_belarusian(
+    production_errors, prisoner, database_down
+):
+    data = letter_data(body="Дарагі Алесь,\nліпы цвітуць. Мы думаем пра цябе.")
+    url = f"/be/prisoners/{prisoner.slug}/write/"
+    response = production_errors.post(url, data)
+    assert response.status_code == 503
+    body = response.text
+    assert ">Ваш ліст</label>" in body
+    assert ">Подпіс</label>" in body
+    assert "sender name" not in body
+    assert ">body</label>" not in body

@@ -35,7 +35,7 @@ def test_a_page_groups_numbers_as_each_language_does(client, campaign, language,
     ("day", "belarusian"),
     [
         (dt.date(2013, 3, 7), "7 сакавіка 2013"),  # Django's be has the nominative here
-        (dt.date(2024, 5, 19), "19 мая 2024"),  # and the classical "траўня"
+        (dt.date(2024, 5, 19), "19 траўня 2024"),  # Belarusian, not the Russian "мая"
         (dt.date(2012, 12, 7), "7 снежня 2012"),  # and "сьнежня"
     ],
 )
@@ -45,3 +45,12 @@ def test_belarusian_months_are_genitive_and_in_the_official_orthography(day, bel
 
     with translation.override("be"):
         assert date_format(day, "j E Y") == belarusian
+
+
+def test_belarusian_may_is_travien_standing_alone_and_trauna_in_a_date():
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("be"):
+        assert date_format(dt.date(2024, 5, 19), "F Y") == "Травень 2024"
+        assert date_format(dt.date(2024, 5, 19), "j E") == "19 траўня"

@@ -199,6 +199,32 @@ def test_the_audit_log_shows_what_happened_in_words_not_codes(client, moderator,
     assert str(letter.log.last()).endswith("Changes asked for")
 
 
+def test_the_log_names_the_batch_in_the_readers_language(client, moderator, prisoner, facility):
+    letter = make_letter(prisoner)
+    services.letter_approve(letter=letter, moderator=moderator)
+    batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
+    services.batch_mark_posted(batch=batch, moderator=moderator, notify=False)
+    client.force_login(moderator)
+    client.cookies["django_language"] = "be"
+    page = client.get(reverse("admin:letters_letter_change", args=[letter.pk])).text
+    log = page[page.index('id="log-group"') :]
+    assert log.count(f"Партыя {batch.pk}") == 2  # printed in it, posted in it
+    assert f"batch {batch.pk}" not in log.lower()
+
+
+def test_the_migration_turns_old_batch_notes_into_references(prisoner, facility, moderator):
+    migration = importlib.import_module("letters.migrations.0009_log_batch_reference")
+    letter = make_letter(prisoner)
+    batch = DeliveryBatch.objects.create(facility=facility, created_by=moderator)
+    old = LetterLog.objects.create(letter=letter, action="printed", note=f"batch {batch.pk}")
+    kept = LetterLog.objects.create(letter=letter, action="rejected", note="batch of spam")
+    migration.notes_to_references(django_apps, None)
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert (old.batch_id, old.note) == (batch.pk, "")
+    assert (kept.batch_id, kept.note) == (None, "batch of spam")
+
+
 def test_the_migration_turns_old_log_words_into_codes(prisoner):
     migration = importlib.import_module("letters.migrations.0005_letterlog_action_codes")
     letter = make_letter(prisoner)
