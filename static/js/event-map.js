@@ -110,7 +110,11 @@
 
   function placeMarker(latlng, pan) {
     if (!marker) {
-      marker = L.marker(latlng, { draggable: mode === "picker", keyboard: true, title: el.dataset.title || "" }).addTo(map);
+      // Leaflet's default alt text is the English "Marker": name it in the page's words.
+      marker = L.marker(latlng, {
+        draggable: mode === "picker", keyboard: true, title: el.dataset.title || "",
+        alt: el.dataset.title || el.getAttribute("aria-label") || "",
+      }).addTo(map);
       if (mode === "picker") {
         marker.on("dragend", function () { writeInputs(marker.getLatLng()); pointMoved(); });
       }

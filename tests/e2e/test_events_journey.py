@@ -99,6 +99,10 @@ def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     page.locator(".leaflet-popup").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Candles for the prisoners in Kaunas")
     expect(page.locator(".leaflet-marker-icon")).to_have_count(1)
+    # Named by the event, not Leaflet's English "Marker".
+    expect(page.locator("img.leaflet-marker-icon")).to_have_attribute(
+        "alt", "Candles for the prisoners in Kaunas"
+    )
     photo = page.locator(".photo-grid img").first
     expect(photo).to_be_visible()
     shoot("7-visitor-detail")
