@@ -72,16 +72,20 @@ def daily_chart_svg(
             f"<title>{escape(title)}</title></rect>"
         )
     step = next((s for s in TICK_STEPS if len(span) / s <= MAX_TICKS), TICK_STEPS[-1])
-    shown_year = None
+    # Every other tick is "minor": a narrow screen hides those and draws the
+    # rest larger (site.css). The year is written where it changes, counted
+    # separately among the major ticks, so a phone, which sees only those,
+    # still reads every year.
+    year_before, major_year_before = None, None
     for n, i in enumerate(range(0, len(span), step)):
         day = span[i]
         x = LEFT + (i + 0.5) * slot
-        # The year once, on the first tick and where it changes.
-        new_year = day.year != shown_year
-        shown_year = day.year
-        # Every other tick is "minor": a narrow screen hides those and draws
-        # the rest larger (site.css), the ones naming a year always kept.
-        kind = "tick minor" if n % 2 and not new_year else "tick"
+        minor = n % 2 == 1
+        new_year = day.year != (year_before if minor else major_year_before)
+        year_before = day.year
+        if not minor:
+            major_year_before = day.year
+        kind = "tick minor" if minor else "tick"
         parts.append(
             f'<line x1="{x:.1f}" y1="{TOP + plot_h}" x2="{x:.1f}" y2="{TOP + plot_h + 4}" '
             'stroke="#a9a79f"/>'
