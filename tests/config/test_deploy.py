@@ -353,8 +353,11 @@ def test_proxy_sets_exactly_the_headers_django_trusts(compose, site, production)
     assert dynamic.one("port").args[1] == bind.rsplit(":", 1)[1]
 
 
+# Optional on a developer's machine; CI installs caddy (.ci/run), where a
+# missing one is a failure, not a skip.
 @pytest.mark.skipif(
-    not shutil.which("caddy"), reason="caddy is not installed (apt-get install caddy)"
+    not shutil.which("caddy") and not os.environ.get("CI"),
+    reason="caddy is not installed (apt-get install caddy)",
 )
 def test_caddy_itself_accepts_the_caddyfile(tmp_path):
     result = subprocess.run(  # noqa: S603
