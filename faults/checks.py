@@ -53,87 +53,64 @@ def wait_for_quiet(run: Run) -> float:
     return time.monotonic() - started
 
 
-def tally_mismatches(stack: Stack, only: int | None = None) -> list[str]:
-    """Tally, DailyTally and campaign totals against the ledger summed from scratch.
+# (name, the ledger summed, the rows that must equal it, whether the first
+# column is the campaign). Actions outside any campaign have no campaign rows;
+# the global rows hold every action.
+_TALLY_CHECKS = (
+    (
+        "tally",
+        "SELECT campaign_id, country, kind, SUM(quantity) FROM campaigns_action "
+        "WHERE campaign_id IS NOT NULL GROUP BY 1, 2, 3",
+        "SELECT campaign_id, country, kind, quantity FROM campaigns_tally",
+        True,
+    ),
+    (
+        "daily tally",
+        "SELECT campaign_id, (occurred_at AT TIME ZONE 'UTC')::date, SUM(quantity) "
+        "FROM campaigns_action WHERE campaign_id IS NOT NULL GROUP BY 1, 2",
+        "SELECT campaign_id, day, quantity FROM campaigns_dailytally",
+        True,
+    ),
+    (
+        "campaign total",
+        "SELECT campaign_id, SUM(quantity) FROM campaigns_action "
+        "WHERE campaign_id IS NOT NULL GROUP BY 1",
+        "SELECT id, actions_total FROM campaigns_campaign",
+        True,
+    ),
+    (
+        "global tally",
+        "SELECT country, kind, SUM(quantity) FROM campaigns_action GROUP BY 1, 2",
+        "SELECT country, kind, quantity FROM campaigns_globaltally",
+        False,
+    ),
+    (
+        "global daily tally",
+        "SELECT (occurred_at AT TIME ZONE 'UTC')::date, SUM(quantity) "
+        "FROM campaigns_action GROUP BY 1",
+        "SELECT day, quantity FROM campaigns_globaldailytally",
+        False,
+    ),
+)
 
-    ``only``: one campaign's id (the demo's ended campaigns are not reconciled).
+
+def tally_mismatches(stack: Stack, only: int | None = None) -> list[str]:
+    """Campaign rows, totals and global rows against the ledger summed from scratch.
+
+    ``only``: one campaign's id (the demo's ended campaigns are not
+    reconciled); the global rows are then left out.
     """
     out = []
-    ledger = {
-        (c, country, kind): q
-        for c, country, kind, q in db_query(
-            stack,
-            # Actions outside any campaign have no campaign rows: they are
-            # checked against the global rows below.
-            "SELECT campaign_id, country, kind, SUM(quantity) FROM campaigns_action "
-            "WHERE campaign_id IS NOT NULL GROUP BY 1, 2, 3",
-        )
-    }
-    tallies = {
-        (c, country, kind): q
-        for c, country, kind, q in db_query(
-            stack, "SELECT campaign_id, country, kind, quantity FROM campaigns_tally"
-        )
-        if q
-    }
-    for key in sorted(set(ledger) | set(tallies), key=str):
-        if only is not None and key[0] != only:
+    for name, ledger_sql, rows_sql, by_campaign in _TALLY_CHECKS:
+        if only is not None and not by_campaign:
             continue
-        if ledger.get(key, 0) != tallies.get(key, 0):
-            out.append(f"tally {key}: rows say {tallies.get(key, 0)}, ledger {ledger.get(key, 0)}")
-    days = {
-        (c, d): q
-        for c, d, q in db_query(
-            stack,
-            "SELECT campaign_id, (occurred_at AT TIME ZONE 'UTC')::date, SUM(quantity) "
-            "FROM campaigns_action WHERE campaign_id IS NOT NULL GROUP BY 1, 2",
-        )
-    }
-    daily = {
-        (c, d): q
-        for c, d, q in db_query(
-            stack, "SELECT campaign_id, day, quantity FROM campaigns_dailytally"
-        )
-        if q
-    }
-    for key in sorted(set(days) | set(daily), key=str):
-        if only is not None and key[0] != only:
-            continue
-        if days.get(key, 0) != daily.get(key, 0):
-            out.append(f"daily tally {key}: rows say {daily.get(key, 0)}, ledger {days.get(key)}")
-    if only is None:
-        out += _global_mismatches(stack)
-    totals = dict(db_query(stack, "SELECT id, actions_total FROM campaigns_campaign"))
-    per_campaign = Counter()
-    for (c, _, _), q in ledger.items():
-        per_campaign[c] += q
-    for c, total in totals.items():
-        if (only is None or c == only) and total != per_campaign[c]:
-            out.append(f"campaign {c} total: {total}, ledger {per_campaign[c]}")
-    return out
-
-
-def _global_mismatches(stack: Stack) -> list[str]:
-    """The global rows (every action, in a campaign or not) against the ledger."""
-    out = []
-    for name, ledger_sql, rows_sql in (
-        (
-            "global tally",
-            "SELECT country, kind, SUM(quantity) FROM campaigns_action GROUP BY 1, 2",
-            "SELECT country, kind, quantity FROM campaigns_globaltally",
-        ),
-        (
-            "global daily tally",
-            "SELECT (occurred_at AT TIME ZONE 'UTC')::date, SUM(quantity) "
-            "FROM campaigns_action GROUP BY 1",
-            "SELECT day, quantity FROM campaigns_globaldailytally",
-        ),
-    ):
         ledger = {tuple(row[:-1]): row[-1] for row in db_query(stack, ledger_sql)}
         rows = {tuple(row[:-1]): row[-1] for row in db_query(stack, rows_sql) if row[-1]}
         for key in sorted(set(ledger) | set(rows), key=str):
-            if ledger.get(key, 0) != rows.get(key, 0):
-                said, counted = rows.get(key, 0), ledger.get(key, 0)
+            if only is not None and key[0] != only:
+                continue
+            said, counted = rows.get(key, 0), ledger.get(key, 0)
+            if said != counted:
                 out.append(f"{name} {key}: rows say {said}, ledger {counted}")
     return out
 
