@@ -58,9 +58,11 @@ deadlock this once caused).
 """
 
 from campaigns.services.ledger import (
+    ActionSpec,
     LedgerError,
     action_record,
     action_withdraw,
+    actions_replace,
     offline_report_delete,
     offline_report_save,
 )
@@ -86,11 +88,13 @@ from campaigns.services.tallies import (
 
 __all__ = [
     "SIGNATURE_RESEND_AFTER",
+    "ActionSpec",
     "LedgerError",
     "SignatureError",
     "SignatureSubmission",
     "action_record",
     "action_withdraw",
+    "actions_replace",
     "campaign_map_render",
     "campaign_tallies_recompute",
     "campaign_totals_refresh",

@@ -1,6 +1,8 @@
 """Recording and withdrawing actions; offline reports, the editors' way in."""
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -101,6 +103,68 @@ def action_withdraw(*, source: models.Model, kind: str | None = None) -> int:
     for campaign_id in {a.campaign_id for a in actions}:
         tallies_refresh_on_commit(campaign_id=campaign_id)
     return len(actions)
+
+
+class ActionSpec(NamedTuple):
+    """One action a source yields, for actions_replace."""
+
+    source_id: int
+    kind: str
+    campaign_id: int | None
+    country: str
+    quantity: int
+    prisoner_id: int | None
+    occurred_at: dt.datetime
+
+
+def actions_replace(
+    *, source_type: ContentType, source_ids: Iterable[int], specs: Iterable[ActionSpec]
+) -> list[Action]:
+    """Make the ledger hold exactly ``specs`` for these sources, set-based.
+
+    Whatever the sources yielded before goes, what the specs say comes in,
+    and the tallies take the netted difference: a few statements whatever
+    the number of sources (a bulk approval of 500 letters, the publication
+    of 50 events). The caller has locked the sources (lock order, step 1).
+    """
+    source_ids = sorted(set(source_ids))
+    specs = [s for s in specs if s.quantity]
+    for spec in specs:
+        if spec.kind not in ActionKind.values:
+            raise LedgerError(f"unknown action kind {spec.kind!r}")
+        if spec.quantity < 0 or spec.source_id not in source_ids:
+            raise LedgerError("an action needs a positive quantity and one of the sources")
+    if not source_ids:
+        return []
+    with transaction.atomic():
+        # Step 2: the actions' rows, in id order.
+        before = list(
+            Action.objects.select_for_update(of=("self",))
+            .filter(source_type=source_type, source_id__in=source_ids)
+            .order_by("pk")
+        )
+        campaign_ids = {a.campaign_id for a in before} | {s.campaign_id for s in specs}
+        locks_take_shared(campaign_ids)  # step 3
+        if before:
+            Action.objects.filter(pk__in=[a.pk for a in before]).delete()
+        after = Action.objects.bulk_create(
+            Action(
+                source_type=source_type,
+                source_id=s.source_id,
+                kind=s.kind,
+                campaign_id=s.campaign_id,
+                country=s.country or "",
+                quantity=s.quantity,
+                prisoner_id=s.prisoner_id,
+                occurred_at=s.occurred_at,
+            )
+            for s in specs
+        )
+        # Step 4, netted: an unchanged action moves no tally row.
+        tallies_apply([contribution(a, -1) for a in before] + [contribution(a, +1) for a in after])
+    for campaign_id in campaign_ids:
+        tallies_refresh_on_commit(campaign_id=campaign_id)
+    return after
 
 
 def offline_report_save(*, report: OfflineReport, user=None) -> OfflineReport:
