@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from campaigns import services as ledger
 from campaigns.models import ActionKind, Campaign
-from letters.models import TRANSITIONS, DeliveryBatch, Letter, LetterLog
+from letters.models import TRANSITIONS, BulkJob, DeliveryBatch, Letter, LetterLog
 from outbox import services as outbox
 from prisoners.models import Facility, Imprisonment, Prisoner
 
@@ -368,6 +368,82 @@ def _one(letter: Letter, result: BulkResult, to: str) -> Letter:
             % {"before": current.get_status_display(), "after": Letter.Status(to).label}
         )
     return Letter.objects.select_related("prisoner", "campaign").get(pk=letter.pk)
+
+
+# --- bulk decisions, in the request or by the worker ------------------------------
+
+
+def bulk_decide(*, kind: str, ids: list[int], params: dict, moderator) -> BulkResult:
+    """One transaction: the decision ``kind`` on these items (letters or events)."""
+    from events import services as events
+
+    if kind == BulkJob.Kind.LETTERS_APPROVE:
+        return letters_approve(ids=ids, moderator=moderator)
+    if kind == BulkJob.Kind.LETTERS_REJECT:
+        return letters_reject(
+            ids=ids, moderator=moderator, reason=params["reason"], note=params.get("note", "")
+        )
+    if kind in (BulkJob.Kind.EVENTS_PUBLISH, BulkJob.Kind.EVENTS_REJECT):
+        if kind == BulkJob.Kind.EVENTS_PUBLISH:
+            done = events.events_publish(ids=ids, moderator=moderator)
+        else:
+            done = events.events_reject(ids=ids, moderator=moderator, reason=params["reason"])
+        return BulkResult(done=sorted(done), skipped=sorted(set(ids) - set(done)))
+    raise ValueError(f"unknown bulk decision {kind!r}")
+
+
+def bulk_job_start(*, kind: str, ids: list[int], params: dict, moderator) -> BulkJob:
+    """Hand a large selection to the worker; it starts once this commits."""
+    from letters.tasks import bulk_job_run
+
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            kind=kind,
+            ids=sorted(set(ids)),
+            params=params,
+            total=len(set(ids)),
+            created_by=moderator,
+        )
+        transaction.on_commit(lambda: bulk_job_run.delay(job.pk), robust=True)
+    return job
+
+
+def bulk_job_step(*, job_id: int) -> bool:
+    """Decide the job's next chunk in one transaction; False when nothing is left.
+
+    The job's row is locked and advanced in the chunk's transaction: a
+    failed chunk leaves both as they were, to be retried, and a second
+    delivery of the task waits here and then finds the chunk done.
+    """
+    with transaction.atomic():
+        job = (
+            BulkJob.objects.select_for_update(of=("self",))
+            .select_related("created_by")
+            .get(pk=job_id)
+        )
+        if job.status in (BulkJob.Status.DONE, BulkJob.Status.FAILED):
+            return False
+        chunk = job.ids[job.position : job.position + settings.BULK_CHUNK]
+        if chunk:
+            result = bulk_decide(
+                kind=job.kind, ids=chunk, params=job.params, moderator=job.created_by
+            )
+            job.done += len(result.done)
+            job.skipped += len(result.skipped)
+            job.position += len(chunk)
+        job.status = BulkJob.Status.RUNNING
+        if job.position >= job.total:
+            job.status = BulkJob.Status.DONE
+            job.finished_at = timezone.now()
+        job.save(update_fields=["status", "position", "done", "skipped", "finished_at"])
+        return job.status == BulkJob.Status.RUNNING
+
+
+def bulk_job_fail(*, job_id: int, error: str) -> None:
+    """Say where a job stopped: every chunk before it is done, the rest untouched."""
+    BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.Status.DONE).update(
+        status=BulkJob.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
 
 
 def letter_approve(*, letter: Letter, moderator) -> Letter:
