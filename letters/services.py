@@ -24,6 +24,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.conf import settings
@@ -252,14 +253,22 @@ class BulkResult(NamedTuple):
     skipped: list[int]
 
 
-def _letters_lock(ids: Iterable[int]) -> list[Letter]:
-    # Step 1 of the ledger's lock order: the letters' rows only, in id order.
-    return list(
-        Letter.objects.select_for_update(of=("self",))
+_LOCKED_FIELDS = ("pk", "status", "kind", "campaign_id", "country", "prisoner_id", "created_at")
+
+
+def _letters_lock(ids: Iterable[int]) -> list[SimpleNamespace]:
+    """Step 1 of the ledger's lock order: the letters' rows only, in id order.
+
+    Plain values, not model instances: a bulk decision reads five fields of
+    each letter, and building 500 instances cost more than the statements.
+    """
+    return [
+        SimpleNamespace(**dict(zip(_LOCKED_FIELDS, row, strict=True)))
+        for row in Letter.objects.select_for_update(of=("self",))
         .filter(pk__any_of=sorted(set(ids)))
         .order_by("pk")
-        .only("pk", "status", "kind", "campaign_id", "country", "prisoner_id", "created_at")
-    )
+        .values_list(*_LOCKED_FIELDS)
+    ]
 
 
 def _logs_write(letters, *, actor, action, before: dict, note: str = "", batch=None) -> None:
