@@ -149,7 +149,8 @@ def actions_replace(
             raise LedgerError("an action needs a positive quantity and one of the sources")
     if not source_ids:
         return
-    with transaction.atomic():
+    # No savepoint: a failure here fails the caller's whole decision anyway.
+    with transaction.atomic(savepoint=False):
         # Step 2: the actions' rows, in id order.
         before = list(
             Action.objects.select_for_update(of=("self",))

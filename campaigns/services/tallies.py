@@ -73,10 +73,19 @@ def locks_take_shared(campaign_ids) -> None:
 
     Shared: writers never wait for each other here; only a recompute, which
     takes one of these keys exclusively, waits for them and holds them off.
+    One statement, the keys taken in the order listed.
     """
-    for campaign_id in sorted({c for c in campaign_ids if c is not None}):
-        _advisory("pg_advisory_xact_lock_shared", _TALLY_LOCK, campaign_id)
-    _advisory("pg_advisory_xact_lock_shared", _GLOBAL_LOCK, 0)
+    if connection.vendor != "postgresql":
+        return
+    keys = [(_TALLY_LOCK, c) for c in sorted({c for c in campaign_ids if c is not None})]
+    keys.append((_GLOBAL_LOCK, 0))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(space, key) FROM (VALUES "  # noqa: S608
+            + ", ".join(["(%s::int, %s::int)"] * len(keys))
+            + ") AS keys (space, key)",
+            [value for pair in keys for value in pair],
+        )
 
 
 def tallies_apply(contributions: list[Contribution]) -> None:
