@@ -328,6 +328,11 @@ LOGGING = {
 # Seconds a recompute waits after the first action of a burst, so the burst
 # is counted by one recompute. Counters are at most this stale plus the
 # recompute itself. Zero in eager mode (nothing to coalesce there).
+# Bulk decisions (letters.services.bulk_*): up to this many items are decided
+# in the request, in one transaction; more go to the worker as a BulkJob, in
+# chunks of BULK_CHUNK, one transaction each.
+BULK_INLINE_MAX = env.int("BULK_INLINE_MAX", default=1000)
+BULK_CHUNK = env.int("BULK_CHUNK", default=500)
 TALLY_COALESCE_SECONDS = env.int("TALLY_COALESCE_SECONDS", default=1 if REDIS_URL else 0)
 
 # --- bench ---

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
@@ -12,7 +13,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from letters import services
-from letters.models import DeliveryBatch, Letter, LetterLog
+from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog
 from letters.pdf import PdfFontMissing, batch_pdf
 from prisoners.models import Facility
 
@@ -87,8 +88,66 @@ class LetterAdminForm(forms.ModelForm):
         fields = ["translation", "needs_translation"]
 
 
+def selection_context(request, queryset, name: str) -> dict:
+    """What a confirmation page lists, and how it passes the selection on.
+
+    "Select all" is passed on as such (with the filters in the address), so
+    thousands of letters never become thousands of form fields.
+    """
+    select_across = request.POST.get("select_across") == "1"
+    return {
+        name: queryset[:100] if select_across else queryset,
+        "count": queryset.count(),
+        "select_across": select_across,
+    }
+
+
+class BulkDecisionMixin:
+    """Admin actions deciding many items at once (letters.services.bulk_decide).
+
+    Up to BULK_INLINE_MAX items are decided in the request, in one
+    transaction, all or nothing; "select all" beyond that becomes a BulkJob
+    for the worker, and the moderator gets a link to follow its progress.
+    """
+
+    def bulk_decide(self, request, queryset, *, kind: str, params: dict, done_message):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        if len(ids) > settings.BULK_INLINE_MAX:
+            job = services.bulk_job_start(kind=kind, ids=ids, params=params, moderator=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    ngettext(
+                        "%(n)d item is being decided by the worker in the background.",
+                        "%(n)d items are being decided by the worker in the background.",
+                        len(ids),
+                    )
+                    % {"n": len(ids)},
+                    reverse("admin:letters_bulkjob_change", args=[job.pk]),
+                    _("Follow its progress."),
+                ),
+                messages.INFO,
+            )
+            return
+        result = services.bulk_decide(kind=kind, ids=ids, params=params, moderator=request.user)
+        n, left = len(result.done), len(result.skipped)
+        text = done_message(n)
+        if left:
+            text = "{} {}".format(
+                text,
+                ngettext(
+                    "%(n)d was not in a state to take this decision and was left as it was.",
+                    "%(n)d were not in a state to take this decision and were left as they were.",
+                    left,
+                )
+                % {"n": left},
+            )
+        self.message_user(request, text, messages.SUCCESS if n else messages.WARNING)
+
+
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
     form = LetterAdminForm
     list_display = [
         "id",
@@ -223,11 +282,14 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected letters"), permissions=["change"])
     def approve(self, request, queryset):
-        self._each(
+        self.bulk_decide(
             request,
             queryset,
-            lambda letter: services.letter_approve(letter=letter, moderator=request.user),
-            lambda n: ngettext("Approved %d letter.", "Approved %d letters.", n) % n,
+            kind=BulkJob.Kind.LETTERS_APPROVE,
+            params={},
+            done_message=lambda n: (
+                ngettext("Approved %(n)d letter.", "Approved %(n)d letters.", n) % {"n": n}
+            ),
         )
 
     @admin.action(description=_("Reject selected letters…"), permissions=["change"])
@@ -235,16 +297,17 @@ class LetterAdmin(admin.ModelAdmin):
         if "confirm" in request.POST:
             form = RejectForm(request.POST)
             if form.is_valid():
-                self._each(
+                self.bulk_decide(
                     request,
                     queryset,
-                    lambda letter: services.letter_reject(
-                        letter=letter,
-                        moderator=request.user,
-                        reason=form.cleaned_data["reason"],
-                        note=form.cleaned_data["note"],
+                    kind=BulkJob.Kind.LETTERS_REJECT,
+                    params={
+                        "reason": form.cleaned_data["reason"],
+                        "note": form.cleaned_data["note"],
+                    },
+                    done_message=lambda n: (
+                        ngettext("Rejected %(n)d letter.", "Rejected %(n)d letters.", n) % {"n": n}
                     ),
-                    lambda n: ngettext("Rejected %d letter.", "Rejected %d letters.", n) % n,
                 )
                 return None
         else:
@@ -256,7 +319,7 @@ class LetterAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": _("Reject letters"),
                 "form": form,
-                "letters": queryset,
+                **selection_context(request, queryset, "letters"),
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
@@ -483,3 +546,45 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
                 ngettext("%d batch marked posted.", "%d batches marked posted.", done) % done,
                 messages.SUCCESS,
             )
+
+
+@admin.register(BulkJob)
+class BulkJobAdmin(admin.ModelAdmin):
+    """Large bulk decisions the worker runs: how far each got, and how it ended."""
+
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "progress",
+        "done",
+        "skipped",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "kind"]
+    fields = [
+        "kind",
+        "status",
+        "progress",
+        "done",
+        "skipped",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("progress"))
+    def progress(self, job):
+        return _("%(position)d of %(total)d") % {"position": job.position, "total": job.total}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
