@@ -153,6 +153,7 @@ def _page(request, admin_site, letter: Letter | None, form: ReviewForm, status: 
             status=Letter.Status.SUBMITTED, needs_translation=True, translation=""
         ).count(),
         "lease_minutes": int(claims.LEASE.total_seconds() // 60),
+        "letter": letter,
     }
     if letter is not None:
         context.update(_context(letter))

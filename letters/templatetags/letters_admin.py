@@ -28,7 +28,12 @@ def letters_pending(context):
         approved=Count("pk", filter=Q(status=Letter.Status.APPROVED)),
         printed=Count("pk", filter=Q(status=Letter.Status.PRINTED)),
     )
-    return {"show": True, "counts": counts, "translatable": ",".join(TRANSLATABLE)}
+    return {
+        "show": True,
+        "counts": counts,
+        "translatable": ",".join(TRANSLATABLE),
+        "request": context["request"],
+    }
 
 
 @register.inclusion_tag("letters/admin/_review_link.html", takes_context=True)
