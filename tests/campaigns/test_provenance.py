@@ -88,17 +88,17 @@ def test_it_breaks_a_campaign_total_down_by_source_and_country_with_ledger_links
     client.force_login(moderator)
     page = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     assert page.status_code == 200
-    rows = dict(
-        (label, int(n))
+    rows = {
+        label: int(n)
         for label, n in re.findall(
             r'<th scope="row"><a href="[^"]*">([^<]+)</a></th><td>(\d+)</td>', page.text
         )
-    )
+    }
     assert rows == {"Offline report": 40, "Letter": 3, "Germany": 40, "Poland": 2, "Lithuania": 1}
-    links = dict(
-        (label, html.unescape(href))
+    links = {
+        label: html.unescape(href)
         for href, label in re.findall(r'<th scope="row"><a href="([^"]*)">([^<]+)</a>', page.text)
-    )
+    }
     for label, expected in rows.items():
         filtered = client.get(links[label])
         assert filtered.status_code == 200
