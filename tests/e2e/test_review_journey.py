@@ -22,7 +22,7 @@ def test_a_moderator_decides_letters_in_the_queue_with_one_key_each(
         services.letter_submit(
             prisoner=prisoner,
             kind="letter",
-            body=f"Dear Mikalai,\nletter {n} from Vilnius: the river is frozen and we think of you.",
+            body=f"Dear Mikalai,\nletter {n} from Vilnius: the river is frozen, we think of you.",
             language="ru",
             sender_name=f"Writer {n}",
             sender_email=f"writer{n}@example.org",
