@@ -45,11 +45,13 @@ def test_a_moderator_decides_letters_in_the_queue_with_one_key_each(
     # Five letters, one key each: approve four, skip one.
     for n, key in enumerate("aaasa"):
         expect(page.get_by_text(f"letter {n} from Vilnius")).to_be_visible()
+        page.wait_for_load_state("load")  # the shortcuts' script has run
         page.keyboard.press(key)
         expect(page.get_by_text(f"letter {n + 1} from Vilnius")).to_be_visible()
     shoot("2-after-five")
 
     # Reject needs a reason: the key leads to the field, the button decides.
+    page.wait_for_load_state("load")
     page.keyboard.press("r")
     expect(page.get_by_label("Reason")).to_be_focused()
     page.get_by_label("Reason").select_option("spam")
