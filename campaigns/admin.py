@@ -163,6 +163,22 @@ class SourceTypeFilter(admin.SimpleListFilter):
         return queryset.filter(source_type_id=self.value()) if self.value() else queryset
 
 
+class LedgerCountryFilter(admin.SimpleListFilter):
+    # The countries in the ledger by name, not all 250 nor bare codes.
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = Action.objects.order_by().values_list("country", flat=True).distinct()
+        return sorted(
+            ((c, countries.name(c) if c else _("Unknown country")) for c in codes),
+            key=lambda pair: str(pair[1]),
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() is not None else queryset
+
+
 def source_label(source_type: ContentType) -> str:
     model = source_type.model_class()
     return capfirst(model._meta.verbose_name) if model else source_type.model
@@ -186,12 +202,7 @@ class ActionAdmin(ReadOnlyAdmin):
     """The ledger, read-only: actions change only through their sources."""
 
     list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source"]
-    list_filter = [
-        "kind",
-        "campaign",
-        SourceTypeFilter,
-        ("country", admin.AllValuesFieldListFilter),
-    ]
+    list_filter = ["kind", "campaign", SourceTypeFilter, LedgerCountryFilter]
     list_select_related = ["campaign", "source_type"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False

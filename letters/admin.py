@@ -191,7 +191,8 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("first line"))
     def first_line(self, obj):
-        return Truncator(obj.body.strip().split("\n", 1)[0]).chars(80)
+        # The start of the text on one line: a greeting alone says too little.
+        return Truncator(" ".join(obj.body.split())).chars(80)
 
     @admin.display(description=_("text"))
     def body_shown(self, obj):

@@ -251,7 +251,7 @@ def test_it_links_the_queue_from_the_index_and_the_list_which_shows_first_lines(
     assert "Review queue (2 waiting)" in index
     changelist = client.get(reverse("admin:letters_letter_changelist")).text
     assert f'href="{reverse(QUEUE)}"' in changelist and "Review queue (2 waiting)" in changelist
-    assert '<td class="field-first_line">Dear Ales,</td>' in changelist
+    assert '<td class="field-first_line">Dear Ales, the lime trees are in bloom.</td>' in changelist
 
 
 # --- the claim on PostgreSQL, with real parallel transactions ---------------------
