@@ -2,10 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events import services
+from events import review, services
 from events.forms import EventAdminForm
 from events.models import Event, EventPhoto, EventReport
 from letters.admin import BulkDecisionMixin, selection_context
@@ -77,6 +78,24 @@ class EventAdmin(BulkDecisionMixin, admin.ModelAdmin):
             {"fields": ["organiser", "organiser_name", "contact", "created_at"]},
         ),
     ]
+
+    def get_urls(self):
+        # The review queue (events/review.py).
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "review/",
+                view(review.queue_view),
+                {"admin_site": self.admin_site},
+                name="events_event_review",
+            ),
+            path(
+                "review/<int:pk>/",
+                view(review.decide_view),
+                {"admin_site": self.admin_site},
+                name="events_event_review_decide",
+            ),
+        ] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
         counts = Event.objects.aggregate(

@@ -8,11 +8,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from letters import services
+from letters import review, services
 from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog
 from letters.pdf import PdfFontMissing, batch_pdf
 from prisoners.models import Facility
@@ -154,6 +155,7 @@ class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
         "prisoner",
         "kind",
         "status",
+        "first_line",
         "sender_name",
         "country",
         "language",
@@ -227,6 +229,29 @@ class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
         "mark_returned",
         "mark_reply_received",
     ]
+
+    def get_urls(self):
+        # The review queue (letters/review.py).
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "review/",
+                view(review.queue_view),
+                {"admin_site": self.admin_site},
+                name="letters_letter_review",
+            ),
+            path(
+                "review/<int:pk>/",
+                view(review.decide_view),
+                {"admin_site": self.admin_site},
+                name="letters_letter_review_decide",
+            ),
+        ] + super().get_urls()
+
+    @admin.display(description=_("first line"))
+    def first_line(self, obj):
+        # The start of the text on one line: a greeting alone says too little.
+        return Truncator(" ".join(obj.body.split())).chars(80)
 
     @admin.display(description=_("text"))
     def body_shown(self, obj):

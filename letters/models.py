@@ -148,6 +148,20 @@ class Letter(models.Model):
     email_erased_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("e-mail erased at")
     )
+    # The review queue's claim (config/review.py): who is reading it now,
+    # and until when the others' queues pass it by.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("in review by"),
+    )
+    claimed_until = models.DateTimeField(
+        _("in review until"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("letter")
