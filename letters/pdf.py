@@ -255,5 +255,8 @@ def _label_text(pdf: FPDF, lines: list[str], x: float, y: float) -> None:
     # At the smallest size a block that still does not fit is printed whole
     # and runs over the label's foot: a cut-off address would be worse, and
     # the labels preview shows it.
-    pdf.set_xy(x, y)
+    # Centred top to bottom: a sheet fed a millimetre off still keeps the
+    # text off the label's edges.
+    top = max(y, y + (room - len(wrapped) * height) / 2)
+    pdf.set_xy(x, top)
     pdf.multi_cell(width, height, text, new_x="LEFT", new_y="NEXT")
