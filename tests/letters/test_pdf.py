@@ -177,3 +177,29 @@ def test_without_a_return_address_the_packing_sheet_says_to_write_it(batch, sett
     settings.RETURN_ADDRESS = ""
     assert "write it on every envelope" in _norm(_pages(batch_pdf(batch=batch))[0])
     assert len(_pages(labels_pdf(batch=batch))) == 1
+
+
+def test_printing_reads_the_same_number_of_queries_for_1_and_6_letters(
+    prisoner, facility, moderator, django_assert_num_queries
+):
+    other = factories.make_prisoner(name="Mikalai Statkevich", facility=facility)
+    small = services.batch_create(
+        facility=facility, letters=[_approved(prisoner, moderator)], moderator=moderator
+    )
+    large = services.batch_create(
+        facility=facility,
+        letters=[_approved(p, moderator) for p in [prisoner, other] * 3],
+        moderator=moderator,
+    )
+    for batch in (small, large):
+        # The letters with their prisoners, in one query, for each PDF.
+        with django_assert_num_queries(1):
+            batch_pdf(batch=batch)
+        with django_assert_num_queries(1):
+            labels_pdf(batch=batch)
+
+
+def _approved(prisoner, moderator):
+    letter = make_letter(prisoner)
+    services.letter_approve(letter=letter, moderator=moderator)
+    return letter
