@@ -352,6 +352,16 @@ LETTERS_EMAIL_RETENTION_DAYS = env.int("LETTERS_EMAIL_RETENTION_DAYS", default=9
 LETTERS_PDF_FONT = env.str(
     "LETTERS_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )
+# The organisation's postal address, printed on a sheet of return-address
+# labels after the addressee labels (letters/pdf.py). Several lines: write
+# them with "\n" in the environment. Empty: no return labels, and the
+# packing sheet says to write it by hand. The dev default is an obvious
+# placeholder so `make run` shows the sheet; production has none.
+RETURN_ADDRESS = env.str(
+    "RETURN_ADDRESS",
+    default="Solidarity (demo)\nExample Street 1\n00-000 Example City" if DEBUG else "",
+    multiline=True,
+).strip()
 # fpdf2's font subsetting (fontTools) logs every glyph at INFO.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
 

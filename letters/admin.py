@@ -1,8 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +17,7 @@ from django_countries import countries
 
 from letters import review, services
 from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog
-from letters.pdf import PdfFontMissing, batch_pdf
+from letters.pdf import PdfFontMissing, batch_pdf, labels_pdf
 from prisoners.models import Facility
 
 # Pending counts on the admin index (letters/templatetags/letters_admin.py).
@@ -489,17 +491,12 @@ class BatchLetterInline(admin.TabularInline):
 class DeliveryBatchAdmin(admin.ModelAdmin):
     list_display = ["id", "facility", "letter_count", "created_by", "created_at", "posted_at"]
     list_filter = [PostedFilter, "facility"]
-    readonly_fields = [
-        "facility",
-        "created_by",
-        "created_at",
-        "posted_at",
-        "posted_by",
-        "pdf_link",
-    ]
+    readonly_fields = ["facility", "created_by", "created_at", "posted_at", "posted_by"]
     fields = readonly_fields
     inlines = [BatchLetterInline]
     actions = ["mark_posted"]
+    # Print, Address labels, Mark posted, Mark returned above the form.
+    change_form_template = "letters/admin/deliverybatch_change_form.html"
 
     def get_queryset(self, request):
         return (
@@ -513,16 +510,6 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
     def letter_count(self, obj):
         return obj.n_letters
 
-    @admin.display(description=_("print"))
-    def pdf_link(self, obj):
-        if not obj.pk:
-            return ""
-        return format_html(
-            '<a class="button" href="{}">{}</a>',
-            reverse("admin:letters_deliverybatch_pdf", args=[obj.pk]),
-            _("Download the PDF to print"),
-        )
-
     def has_add_permission(self, request):
         # Batches are made from approved letters (the letters list's action).
         return False
@@ -530,31 +517,137 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: the page's actions are its buttons, not Save.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete_link": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
+        def view(fn, name, **kwargs):
+            return path(
+                f"<int:pk>/{name}/",
+                self.admin_site.admin_view(fn),
+                kwargs,
+                name=f"letters_deliverybatch_{name}",
+            )
+
         return [
-            path(
-                "<int:pk>/pdf/",
-                self.admin_site.admin_view(self.pdf_view),
-                name="letters_deliverybatch_pdf",
-            ),
+            view(self.pdf_view, "pdf", kind="letters"),
+            view(self.pdf_view, "labels", kind="labels"),
+            view(self.confirm_view, "posted", step="posted"),
+            view(self.confirm_view, "returned", step="returned"),
         ] + super().get_urls()
 
-    def pdf_view(self, request, pk):
-        if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
+    def _batch(self, request, pk, *, change: bool) -> DeliveryBatch:
         batch = get_object_or_404(DeliveryBatch.objects.select_related("facility"), pk=pk)
+        allowed = (
+            self.has_change_permission(request, batch)
+            if change
+            else self.has_view_permission(request, batch)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return batch
+
+    def _back(self, batch):
+        return HttpResponseRedirect(reverse("admin:letters_deliverybatch_change", args=[batch.pk]))
+
+    def pdf_view(self, request, pk, kind):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        batch = self._batch(request, pk, change=False)
+        make = batch_pdf if kind == "letters" else labels_pdf
         try:
-            content = batch_pdf(batch=batch)
+            content = make(batch=batch)
         except PdfFontMissing as e:
             self.message_user(request, str(e), messages.ERROR)
-            return HttpResponseRedirect(
-                reverse("admin:letters_deliverybatch_change", args=[batch.pk])
-            )
+            return self._back(batch)
         response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="letters-batch-{batch.pk}.pdf"'
+        response["Content-Disposition"] = f'attachment; filename="{kind}-batch-{batch.pk}.pdf"'
         return response
+
+    def confirm_view(self, request, pk, step):
+        """Mark posted / Mark returned: a confirmation page (GET), then the deed (POST)."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        batch = self._batch(request, pk, change=True)
+        if request.method == "POST":
+            try:
+                message = (
+                    self._post(request, batch) if step == "posted" else self._return(request, batch)
+                )
+            except services.LetterError as e:
+                self.message_user(request, str(e), messages.ERROR)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+            return self._back(batch)
+        waiting = Letter.Status.PRINTED if step == "posted" else Letter.Status.POSTED
+        n = batch.letters.filter(status=waiting).count()
+        if step == "posted":
+            title = _("Mark batch %(id)s as posted?") % {"id": batch.pk}
+            question = ngettext(
+                "%(n)d printed letter becomes posted and its writer is e-mailed once.",
+                "%(n)d printed letters become posted and each writer is e-mailed once.",
+                n,
+            ) % {"n": n}
+            button = _("Yes, mark posted")
+        else:
+            title = _("Mark batch %(id)s as returned?") % {"id": batch.pk}
+            question = ngettext(
+                "%(n)d posted letter is marked returned to sender. Letters already answered "
+                "stay as they are.",
+                "%(n)d posted letters are marked returned to sender. Letters already answered "
+                "stay as they are.",
+                n,
+            ) % {"n": n}
+            button = _("Yes, mark returned")
+        return TemplateResponse(
+            request,
+            "letters/admin/deliverybatch_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "question": question,
+                "button": button,
+                "batch": batch,
+                "opts": self.model._meta,
+            },
+        )
+
+    def _post(self, request, batch) -> str:
+        batch = services.batch_mark_posted(batch=batch, moderator=request.user)
+        n = batch.letters.filter(status=Letter.Status.POSTED, posted_at=batch.posted_at).count()
+        return ngettext(
+            "Batch %(id)d marked posted: %(n)d letter posted, its writer will be e-mailed.",
+            "Batch %(id)d marked posted: %(n)d letters posted, their writers will be e-mailed.",
+            n,
+        ) % {"id": batch.pk, "n": n}
+
+    def _return(self, request, batch) -> str:
+        if batch.posted_at is None:
+            raise services.LetterError(_("This batch has not been posted yet."))
+        # All or nothing: one transaction over the batch's posted letters.
+        with transaction.atomic():
+            letters = list(batch.letters.filter(status=Letter.Status.POSTED).order_by("pk"))
+            if not letters:
+                raise services.LetterError(
+                    _("No letter of this batch is waiting as posted: nothing to mark returned.")
+                )
+            for letter in letters:
+                services.letter_mark_outcome(
+                    letter=letter, moderator=request.user, status=Letter.Status.RETURNED
+                )
+        return ngettext(
+            "Batch %(id)d: %(n)d letter marked returned.",
+            "Batch %(id)d: %(n)d letters marked returned.",
+            len(letters),
+        ) % {"id": batch.pk, "n": len(letters)}
 
     @admin.action(description=_("Mark as posted and tell the writers"), permissions=["change"])
     def mark_posted(self, request, queryset):
