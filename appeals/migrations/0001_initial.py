@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('campaigns', '0011_alter_action_kind_alter_globaltally_kind_and_more'),
+        ('campaigns', '0011_action_kind_appeal'),
         ('outbox', '0001_initial'),
     ]
 
