@@ -229,6 +229,11 @@ def test_editors_keep_targets_but_only_admins_see_appeals(client, appeal_campaig
 
     client.force_login(editor)
     assert client.get(targets_url).status_code == 200
+    # The campaign's own form carries the appeal text and its targets.
+    form = client.get(reverse("admin:campaigns_campaign_change", args=[appeal_campaign.pk]))
+    assert form.status_code == 200
+    assert 'name="appeal_text-0-body_be"' in form.text
+    assert "Garadski Val St 4" in form.text
     assert client.get(appeals_url).status_code == 403
     target = AppealTarget.objects.get(delivery="post")
     # Editors may not print: the PDF holds writers' names.
