@@ -1,7 +1,6 @@
 """Real parallel transactions on PostgreSQL: an appeal confirmed from several
 tabs at once counts and is sent once; two digest runs at once send one digest."""
 
-
 from appeals import services
 from appeals.models import Appeal, AppealDelivery, AppealTarget
 from campaigns import services as campaign_services
