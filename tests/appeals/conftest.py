@@ -1,6 +1,14 @@
 import pytest
 
 from appeals.models import AppealTarget, AppealText
+from campaigns import services as campaign_services
+
+
+@pytest.fixture(autouse=True)
+def _no_map_drawing(monkeypatch):
+    # Each confirmation refreshes the campaign and would draw its PNG/SVG
+    # map (tested in tests/campaigns): here that is only time spent.
+    monkeypatch.setattr(campaign_services.tallies, "_map_render_enqueue", lambda campaign_id: None)
 
 
 @pytest.fixture
