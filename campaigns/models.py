@@ -115,6 +115,7 @@ class ActionKind(models.TextChoices):
     LETTER = "letter", _("Letters")
     POSTCARD = "postcard", _("Postcards")
     SIGNATURE = "signature", _("Signatures")
+    APPEAL = "appeal", _("Appeals")
     EVENT = "event", _("Events")
     PARTICIPANT = "participant", _("Event participants")
     OTHER = "other", _("Other actions")

@@ -14,7 +14,8 @@ groups give.
 - Editors keep prisoners, facilities, places of detention, case timelines
   and campaigns, and enter offline reports. They read the ledger and the
   tallies, and do not moderate letters (writers' e-mail addresses stay with
-  the moderators).
+  the moderators). They keep a campaign's appeal text and targets, but like
+  moderators never see the appeals (writers' names and e-mail addresses).
 """
 
 from django.apps import apps as global_apps
@@ -57,6 +58,9 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "tally": VIEW,
         },
         "events": {"event": VIEW, "eventreport": VIEW, "eventphoto": VIEW},
+        # The appeal's text and whom it goes to; not the appeals themselves
+        # (writers' names and addresses), as with signatures.
+        "appeals": {"appealtext": ALL, "appealtarget": ALL},
     },
 }
 

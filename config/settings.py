@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "campaigns",
     "events",
     "letters",
+    "appeals",
     "outbox",
     "pages",
 ]
@@ -382,6 +383,14 @@ SIGNATURES_UNCONFIRMED_DAYS = env.int("SIGNATURES_UNCONFIRMED_DAYS", default=7)
 if SIGNATURES_UNCONFIRMED_DAYS < 1:
     raise ImproperlyConfigured("SIGNATURES_UNCONFIRMED_DAYS must be at least 1")
 
+# --- appeals to officials (appeals/) ---
+# Valid appeal forms accepted per client (hashed address) per period.
+APPEAL_RATE_LIMIT = env.int("APPEAL_RATE_LIMIT", default=10)
+APPEAL_RATE_PERIOD = env.int("APPEAL_RATE_PERIOD", default=60 * 60)
+# The longest paragraph a writer may add to the campaign's appeal text.
+APPEAL_NOTE_MAX_CHARS = env.int("APPEAL_NOTE_MAX_CHARS", default=1000, minimum=1)
+# Unconfirmed appeals are deleted after as many days as unconfirmed signatures.
+
 # --- outbox: every e-mail the site sends (outbox/services.py) ---
 # How often beat sends what is due: queued while the broker was down, a
 # retry whose time has come, or a claim whose worker died.
@@ -508,6 +517,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "signatures-purge-unconfirmed": {
         "task": "campaigns.tasks.signatures_purge_unconfirmed",
+        "schedule": 60 * 60,
+    },
+    # One mail a day per "daily digest" target with the appeals confirmed
+    # since the last one, so a ministry's inbox is not flooded.
+    "appeals-digest": {"task": "appeals.tasks.appeals_digest_send", "schedule": 24 * 60 * 60},
+    "appeals-purge-unconfirmed": {
+        "task": "appeals.tasks.appeals_purge_unconfirmed",
         "schedule": 60 * 60,
     },
 }

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from config import roles
 from events import demo as events_demo
 from letters.demo import seed_letters
-from pages import demo
+from pages import demo, demo_running
 
 # The demo's staff: one account per role, so each can be tried as it is.
 STAFF = [
@@ -35,6 +35,9 @@ class Command(BaseCommand):
         campaigns = demo.seed_campaigns(prisoners)
         demo.seed_marathon_reports(campaigns["letter-marathon-2012"])
         events_demo.seed_events(campaigns["day-of-solidarity-2024"])
+        # Dated from today: the one campaign that takes letters, names and appeals now.
+        running = demo_running.seed_running_campaign()
+        campaigns[running.slug] = running
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {len(prisoners)} prisoners, {len(campaigns)} campaigns, "
