@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from campaigns.models import ActionKind
 from campaigns.services import action_record, action_withdraw
+from config.photos import CleanPhoto
 from events.models import Event, EventPhoto, EventReport
-from events.photos import CleanPhoto
 from outbox import services as outbox
 
 # Photos per stage: up to ten with the announcement and ten more with the report.
