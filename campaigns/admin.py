@@ -1,10 +1,48 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from campaigns import services
-from campaigns.models import Action, Campaign, OfflineReport, Signature, Tally
+from campaigns import materials, services
+from campaigns.models import (
+    Action,
+    Campaign,
+    CampaignMaterial,
+    OfflineReport,
+    Signature,
+    Tally,
+)
+
+
+class CampaignMaterialForm(forms.ModelForm):
+    class Meta:
+        model = CampaignMaterial
+        fields = ["campaign", "kind", "title", "file", "position"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # unchanged: checked when it was uploaded
+        try:
+            clean = materials.material_clean(upload)
+        except materials.MaterialRejected as refusal:
+            raise forms.ValidationError(str(refusal), code="material") from None
+        # Only the checked (for images: rebuilt) bytes are stored, under a
+        # name of our own (campaigns.models.material_upload_to).
+        self.instance.file_type = clean.file_type
+        self.instance.size = len(clean.data)
+        return ContentFile(clean.data, name=f"material.{clean.file_type}")
+
+
+class CampaignMaterialInline(TranslationTabularInline):
+    model = CampaignMaterial
+    form = CampaignMaterialForm
+    extra = 0
+    fields = ["kind", "title", "file", "position", "file_type", "size"]
+    readonly_fields = ["file_type", "size"]
 
 
 # Title, summary and description per language (campaigns/translation.py).
@@ -25,6 +63,7 @@ class CampaignAdmin(TranslationAdmin):
     filter_horizontal = ["prisoners"]
     readonly_fields = ["actions_total", "countries_total", "tallied_at", "tally_recomputes"]
     actions = ["recompute_tallies"]
+    inlines = [CampaignMaterialInline]
 
     def save_model(self, request, obj, form, change):
         if not change:

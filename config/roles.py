@@ -40,7 +40,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "eventphoto": ("view", "delete"),
         },
         "prisoners": {"prisoner": VIEW, "facility": VIEW},
-        "campaigns": {"campaign": VIEW, "action": VIEW},
+        "campaigns": {"campaign": VIEW, "campaignmaterial": VIEW, "action": VIEW},
     },
     EDITORS: {
         "prisoners": {
@@ -51,6 +51,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "campaigns": {
             "campaign": ("view", "add", "change"),
+            "campaignmaterial": ALL,
             "offlinereport": ALL,
             "action": VIEW,
             "tally": VIEW,
