@@ -220,5 +220,5 @@ def test_it_reads_materials_in_one_query_whatever_their_number(
     for i in range(n):
         make_material(campaign, title=f"Leaflet {i}")
     # As tests/campaigns/test_views.py: the materials are one of the page's queries.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(campaign.get_absolute_url()).status_code == 200
