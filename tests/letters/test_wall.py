@@ -143,6 +143,22 @@ def test_a_moderator_chooses_and_approves_an_excerpt_in_the_admin(
     assert ON_WALL not in client.get(prisoner.get_absolute_url()).text
 
 
+def test_changing_an_approved_excerpt_takes_it_off_until_approved_again(
+    client, moderator, prisoner, campaign
+):
+    letter = approved_letter(prisoner, campaign, moderator)
+    excerpt = on_the_wall(letter, moderator)
+    client.force_login(moderator)
+    url = reverse("admin:letters_wallexcerpt_change", args=[excerpt.pk])
+    shorter = "We think of you every day"
+    with committed():
+        response = client.post(url, excerpt_form(letter, text=shorter))
+    assert response.status_code == 302
+    excerpt.refresh_from_db()
+    assert excerpt.text == shorter and excerpt.approved_at is None
+    assert "The wall of solidarity" not in client.get(prisoner.get_absolute_url()).text
+
+
 def test_it_cannot_approve_once_the_writer_took_the_consent_back(moderator, prisoner, campaign):
     letter = approved_letter(prisoner, campaign, moderator)
     excerpt = WallExcerpt.objects.create(letter=letter, text=QUOTE)
@@ -288,7 +304,11 @@ def test_the_wall_costs_one_query_whatever_its_size(
 ):
     for _ in range(n):
         on_the_wall(approved_letter(prisoner, campaign, moderator), moderator)
-    # As tests/prisoners/test_views.py pins the profile, the wall included.
+    # As tests/prisoners/test_views.py and tests/campaigns/test_views.py pin
+    # the two pages, the wall included.
     with django_assert_num_queries(5):
         page = client.get(prisoner.get_absolute_url()).text
+    assert page.count(ON_WALL) == n
+    with django_assert_num_queries(6):
+        page = client.get(campaign.get_absolute_url()).text
     assert page.count(ON_WALL) == n
