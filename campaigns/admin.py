@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -7,10 +10,45 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from campaigns import services
-from campaigns.models import Action, Campaign, OfflineReport, Signature, Tally
+from campaigns import materials, services
+from campaigns.models import (
+    Action,
+    Campaign,
+    CampaignMaterial,
+    OfflineReport,
+    Signature,
+    Tally,
+)
+
+
+class CampaignMaterialForm(forms.ModelForm):
+    class Meta:
+        model = CampaignMaterial
+        fields = ["campaign", "kind", "title", "file", "position"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # unchanged: checked when it was uploaded
+        try:
+            clean = materials.material_clean(upload)
+        except materials.MaterialRejected as refusal:
+            raise forms.ValidationError(str(refusal), code="material") from None
+        # Only the checked (for images: rebuilt) bytes are stored, under a
+        # name of our own (campaigns.models.material_upload_to).
+        self.instance.file_type = clean.file_type
+        self.instance.size = len(clean.data)
+        return ContentFile(clean.data, name=f"material.{clean.file_type}")
+
+
+class CampaignMaterialInline(TranslationTabularInline):
+    model = CampaignMaterial
+    form = CampaignMaterialForm
+    extra = 0
+    fields = ["kind", "title", "file", "position", "file_type", "size"]
+    readonly_fields = ["file_type", "size"]
 
 
 # Title, summary and description per language (campaigns/translation.py).
@@ -37,6 +75,7 @@ class CampaignAdmin(TranslationAdmin):
         "provenance",
     ]
     actions = ["recompute_tallies"]
+    inlines = [CampaignMaterialInline]
 
     @admin.display(description=_("where the total comes from"))
     def provenance(self, obj):

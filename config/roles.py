@@ -35,6 +35,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "letterlog": VIEW,
             "deliverybatch": ("view", "add", "change"),
             "bulkjob": VIEW,
+            "wallexcerpt": ALL,
         },
         "events": {
             "event": ("view", "change"),
@@ -42,7 +43,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "eventphoto": ("view", "delete"),
         },
         "prisoners": {"prisoner": VIEW, "facility": VIEW},
-        "campaigns": {"campaign": VIEW, "action": VIEW},
+        "campaigns": {"campaign": VIEW, "campaignmaterial": VIEW, "action": VIEW},
     },
     EDITORS: {
         "prisoners": {
@@ -53,6 +54,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "campaigns": {
             "campaign": ("view", "add", "change"),
+            "campaignmaterial": ALL,
             "offlinereport": ALL,
             "action": VIEW,
             "tally": VIEW,

@@ -133,6 +133,8 @@ def test_editing_a_campaign_never_writes_back_its_counters(client, editor, campa
     data["title_en"] = "Renamed"  # one field per language (modeltranslation)
     data["starts_on"] = campaign.starts_on.isoformat()
     data["is_published"] = "on"
+    # The materials inline's management form: none added.
+    data.update({"materials-TOTAL_FORMS": "0", "materials-INITIAL_FORMS": "0"})
 
     original_save = Campaign.save
 
