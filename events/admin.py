@@ -5,7 +5,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events import services
+from campaigns.exports import ExportActionsMixin
+from events import exports, services
 from events.forms import EventAdminForm
 from events.models import Event, EventPhoto, EventReport
 
@@ -32,8 +33,12 @@ class EventReportInline(admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ExportActionsMixin, admin.ModelAdmin):
     form = EventAdminForm
+
+    def export_table(self, request, queryset):
+        return exports.events_table(events=queryset)
+
     list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
     # Only the countries that have events, not all 250.
     list_filter = [

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from letters import services
+from campaigns.exports import ExportActionsMixin
+from letters import exports, services
 from letters.models import DeliveryBatch, Letter, LetterLog
 from letters.pdf import PdfFontMissing, batch_pdf
 from prisoners.models import Facility
@@ -88,8 +89,14 @@ class LetterAdminForm(forms.ModelForm):
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(ExportActionsMixin, admin.ModelAdmin):
     form = LetterAdminForm
+
+    def export_table(self, request, queryset):
+        return exports.letters_table(
+            letters=queryset, with_emails=request.user.has_perm(exports.EMAIL_PERMISSION)
+        )
+
     list_display = [
         "id",
         "prisoner",
