@@ -323,10 +323,12 @@ def staff_data(results: dict) -> str:
         "",
         "| what | figure | target |",
         "|---|---|---|",
-        f"| import {imp['rows']:,} prisoners: preview | {imp['preview_s']:.1f} s, "
+        f"| import {imp['rows']:,} prisoners: preview | {imp['preview_s']:.1f} s "
+        f"(CPU {imp.get('preview_cpu_s', 0):.1f} s), "
         f"peak {imp['preview_peak_bytes'] / mib:.1f} MiB | |",
         f"| import {imp['rows']:,} prisoners: confirm | {imp['import_s']:.1f} s "
-        f"({imp['first_totals']['new']:,} new) | preview + confirm ≤ 30 s: {target} |",
+        f"(CPU {imp.get('import_cpu_s', 0):.1f} s; "
+        f"{imp['first_totals']['new']:,} new) | preview + confirm ≤ 30 s: {target} |",
         f"| the same file again | {imp['again_s']:.1f} s "
         f"({imp['again_totals']['new']} new, {imp['again_totals']['update']} updated, "
         f"{imp['again_totals']['skip']:,} unchanged) | nothing changes |",
@@ -334,7 +336,8 @@ def staff_data(results: dict) -> str:
     for fmt in ("csv", "xlsx"):
         f = exp[fmt]
         lines.append(
-            f"| export {exp['rows']:,} ledger rows as {fmt.upper()} | {f['seconds']:.1f} s, "
+            f"| export {exp['rows']:,} ledger rows as {fmt.upper()} | {f['seconds']:.1f} s "
+            f"(CPU {f.get('cpu_seconds', 0):.1f} s), "
             f"{f['bytes'] / mib:.1f} MiB file, peak {f['peak_bytes'] / mib:.1f} MiB "
             f"(a tenth of the rows: {f['peak_bytes_tenth'] / mib:.1f} MiB) | "
             f"memory does not grow with rows |"
