@@ -419,6 +419,9 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # The uploaded file waits for the confirm step in the system's temporary
 # folder, never under MEDIA_ROOT (served publicly in production).
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
+# An XLSX export is written within the request (campaigns/exports.py): above
+# this many selected rows the admin says to export CSV, which streams.
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=20_000)
 
 # Backups (config/backups.py): one archive per `manage.py backup` in
 # BACKUP_DIR; the newest BACKUP_KEEP are kept.

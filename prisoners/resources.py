@@ -136,14 +136,25 @@ class KeyedResource(resources.ModelResource):
             )
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        # The fields' own checks and clean(), without the per-row queries of
+        # unique and constraint checks (Django runs one query per check): keys
+        # are matched or checked once per file, a prisoner's birthday comes
+        # from a real date, and the database keeps the constraints anyway.
         try:
-            super().validate_instance(instance, import_validation_errors, validate_unique)
+            instance.full_clean(
+                exclude=errors.keys(), validate_unique=False, validate_constraints=False
+            )
         except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        errors.update(self.unique_errors(instance))
+        if errors:
             # Name each error by the file's column, not by the model attribute.
             columns = {f.attribute: f.column_name for f in self.fields.values()}
-            raise ValidationError(
-                {columns.get(key, key): value for key, value in e.error_dict.items()}
-            ) from None
+            raise ValidationError({columns.get(key, key): value for key, value in errors.items()})
+
+    def unique_errors(self, instance) -> dict:
+        return {}
 
     def import_data(self, dataset, **kwargs):
         # The admin's confirm step passes no such flag: a row that turned
@@ -242,6 +253,7 @@ class PrisonerResource(KeyedResource):
         )
         self.facility_pks = facilities
         self.fields["facility_id"].widget = FacilityKeyWidget(set(facilities))
+        self.slugs = dict(Prisoner.objects.values_list("slug", "pk"))
         # Each prisoner's current place of detention, in one query.
         self.current = {
             prisoner_id: (key, since)
@@ -269,6 +281,17 @@ class PrisonerResource(KeyedResource):
         if not instance.slug:
             instance.slug = slugify(f"{instance.name_en or ''} {instance.external_id}")[:200]
 
+    def unique_errors(self, instance) -> dict:
+        owner = self.slugs.get(instance.slug)
+        if owner is not None and owner != instance.pk:
+            return {
+                "slug": ValidationError(
+                    _("Another prisoner already has the address “%(slug)s”.")
+                    % {"slug": instance.slug}
+                )
+            }
+        return {}
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         if instance.import_since and not instance.import_facility and "arrest_date" not in errors:
@@ -286,10 +309,11 @@ class PrisonerResource(KeyedResource):
         # The row says where the prisoner is held now: a corrected file
         # corrects the current place of detention in place (a transfer with
         # its date is entered in the prisoner's form, prisoners.services).
-        updated = Imprisonment.objects.filter(prisoner=instance, until__isnull=True).update(
-            facility_id=facility_pk, since=instance.import_since
-        )
-        if not updated:
+        if instance.pk in self.current:
+            Imprisonment.objects.filter(prisoner=instance, until__isnull=True).update(
+                facility_id=facility_pk, since=instance.import_since
+            )
+        else:
             Imprisonment.objects.create(
                 prisoner=instance, facility_id=facility_pk, since=instance.import_since
             )

@@ -184,3 +184,18 @@ def test_a_get_or_an_unknown_action_exports_nothing(client, moderator, campaign)
         reverse(LEDGER), {"action": "export_pdf", "select_across": "1", "index": "0"}
     )
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_spreadsheet_of_too_many_rows_is_refused_with_a_way_out(
+    client, moderator, campaign, settings
+):
+    settings.EXPORT_XLSX_MAX_ROWS = 3
+    actions_bulk(campaign, 4)
+    client.force_login(moderator)
+
+    response = export(client, LEDGER, "xlsx")
+
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "4 rows are selected; a spreadsheet export takes at most 3" in page.text
+    assert len(read(export(client, LEDGER, "csv"), "csv")) == 5  # CSV has no limit

@@ -128,18 +128,22 @@ def test_it_shows_each_bad_row_and_imports_nothing(client, editor_account, facil
         row(5, status="jailed"),
         row(6, external_id="P-1"),
         row(7, arrest_date="2999-01-01"),
+        row(8, name_en=""),
+        row(9, published="maybe"),
     ]
 
     response = preview(client, as_csv(rows))
 
     result = response.context["result"]
     errors = {r.number: r.error_dict for r in result.invalid_rows}
-    assert set(errors) == {1, 2, 3, 4, 5, 6, 7}
+    assert set(errors) == {1, 2, 3, 4, 5, 6, 7, 8, 9}
     assert "external_id" in errors[1] and "external_id" in errors[6]  # the duplicate key
     assert "facility_id" in errors[2]
     assert "birth_date" in errors[3]
     assert "arrest_date" in errors[4] and "arrest_date" in errors[7]
     assert "status" in errors[5]
+    assert "name_en" in errors[8] or "name" in errors[8]
+    assert "published" in errors[9]
     assert "No facility with id “NOPE”" in response.text
     assert "is on 2 rows of this file" in response.text
     assert "“1980-02-30” is not a date" in response.text
@@ -280,3 +284,15 @@ def test_the_committed_sample_has_1500_prisoners_matching_the_generator(tmp_path
     assert len(rows) == 1500
     assert all(r["external_id"].startswith("SAMPLE-") for r in rows)
     assert all(r["name_en"].endswith("(sample)") for r in rows)
+
+
+def test_it_refuses_a_row_whose_address_another_prisoner_has(client, editor_account, facilities):
+    factories.make_prisoner(name="Entered by hand", slug="person-1-p-1")
+    client.force_login(editor_account)
+
+    response = preview(client, as_csv([row(1)]))
+
+    invalid = response.context["result"].invalid_rows
+    assert "slug" in invalid[0].error_dict
+    assert "Another prisoner already has the address" in response.text
+    assert Prisoner.objects.count() == 1
