@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from campaigns import materials, services
+from campaigns import exports, materials, services
 from campaigns.models import (
     Action,
     Campaign,
@@ -53,7 +53,7 @@ class CampaignMaterialInline(TranslationTabularInline):
 
 # Title, summary and description per language (campaigns/translation.py).
 @admin.register(Campaign)
-class CampaignAdmin(TranslationAdmin):
+class CampaignAdmin(exports.ExportActionsMixin, TranslationAdmin):
     list_display = [
         "title",
         "kind",
@@ -139,6 +139,9 @@ class CampaignAdmin(TranslationAdmin):
         # read before a refresh that committed meanwhile.
         m2m = {f.name for f in obj._meta.many_to_many}
         obj.save(update_fields=[name for name in form.fields if name not in m2m])
+
+    def export_table(self, request, queryset):
+        return exports.tallies_table(campaigns=queryset)
 
     @admin.action(description=_("Recompute tallies from the ledger"))
     def recompute_tallies(self, request, queryset):
@@ -237,8 +240,11 @@ def source_link(action: Action, user) -> str:
 
 
 @admin.register(Action)
-class ActionAdmin(ReadOnlyAdmin):
+class ActionAdmin(exports.ExportActionsMixin, ReadOnlyAdmin):
     """The ledger, read-only: actions change only through their sources."""
+
+    def export_table(self, request, queryset):
+        return exports.ledger_table(actions=queryset, request=request)
 
     list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source"]
     list_filter = ["kind", "campaign", SourceTypeFilter, LedgerCountryFilter]
@@ -284,8 +290,11 @@ class TallyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(exports.ExportActionsMixin, admin.ModelAdmin):
     """Signatures as their signers sent them; staff can only remove one."""
+
+    def export_table(self, request, queryset):
+        return exports.signatures_table(signatures=queryset)
 
     list_display = ["display_name", "country", "campaign", "created_at", "confirmed_at"]
     list_filter = ["campaign", "country", ("confirmed_at", admin.EmptyFieldListFilter)]

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_countries",
+    # Staff import of prisoner lists (prisoners/resources.py).
+    "import_export",
     "prisoners",
     "campaigns",
     "events",
@@ -431,6 +433,19 @@ EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)
 
 # --- deploy: behind Caddy, several machines (issue 17) ---
 # (allauth's client address header is derived from CLIENT_IP_HEADER above.)
+
+# Staff data in and out (README: Staff data: import and export).
+# django-import-export grants import to anyone who reaches the admin unless a
+# permission code is set: "change" keeps moderators (view only) out.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+# All or nothing: a row that fails rolls the whole file back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The uploaded file waits for the confirm step in the system's temporary
+# folder, never under MEDIA_ROOT (served publicly in production).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
+# An XLSX export is written within the request (campaigns/exports.py): above
+# this many selected rows the admin says to export CSV, which streams.
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=20_000)
 
 # Backups (config/backups.py): one archive per `manage.py backup` in
 # BACKUP_DIR; the newest BACKUP_KEEP are kept.

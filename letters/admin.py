@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from letters import review, services, wall
+from campaigns.exports import ExportActionsMixin
+from letters import exports, review, services, wall
 from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog, WallExcerpt
 from letters.pdf import PdfFontMissing, batch_pdf, labels_pdf
 from prisoners.models import Facility
@@ -150,8 +151,14 @@ class BulkDecisionMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
+class LetterAdmin(BulkDecisionMixin, ExportActionsMixin, admin.ModelAdmin):
     form = LetterAdminForm
+
+    def export_table(self, request, queryset):
+        return exports.letters_table(
+            letters=queryset, with_emails=request.user.has_perm(exports.EMAIL_PERMISSION)
+        )
+
     list_display = [
         "id",
         "prisoner",

@@ -170,6 +170,10 @@ class Letter(models.Model):
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
         ordering = ["-created_at"]
+        # Granted to no role (config/roles.py); superusers have it.
+        permissions = [
+            ("export_letter_emails", _("Can export writers' e-mail addresses")),
+        ]
         indexes = [models.Index(fields=["status", "prisoner"])]
         constraints = [
             models.CheckConstraint(
