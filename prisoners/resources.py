@@ -56,18 +56,22 @@ class IsoDateWidget(widgets.Widget):
 
 
 class BirthdayWidget(IsoDateWidget):
-    """The birth date's month and day: what Prisoner keeps (the year is dropped)."""
+    """The birth date as Prisoner keeps it: year of birth, month and day."""
 
     def clean(self, value, row=None, **kwargs):
         day = super().clean(value, row, **kwargs)
         if day is None:
             return None
         assert birthday_is_valid(day.month, day.day)  # a real date always is
-        return (day.month, day.day)
+        return (day.year, day.month, day.day)
 
     def render(self, value, obj=None, **kwargs):
-        # What Prisoner keeps of it: the month and the day (ISO 8601's --MM-DD).
-        return f"--{value[0]:02d}-{value[1]:02d}" if value else ""
+        if not value:
+            return ""
+        year, month, day = value
+        # A row entered by hand may know the birthday without the year
+        # (ISO 8601's --MM-DD).
+        return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
 
 
 class FacilityKeyWidget(widgets.Widget):
@@ -265,7 +269,11 @@ class PrisonerResource(KeyedResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         if instance.birthday_month:
-            instance.import_birthday = (instance.birthday_month, instance.birthday_day)
+            instance.import_birthday = (
+                instance.birth_year,
+                instance.birthday_month,
+                instance.birthday_day,
+            )
         else:
             instance.import_birthday = None
         key, since = self.current.get(instance.pk, (None, None)) if instance.pk else (None, None)
@@ -275,7 +283,11 @@ class PrisonerResource(KeyedResource):
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         if instance.import_birthday:
-            instance.birthday_month, instance.birthday_day = instance.import_birthday
+            (
+                instance.birth_year,
+                instance.birthday_month,
+                instance.birthday_day,
+            ) = instance.import_birthday
         else:
             instance.birthday_month = instance.birthday_day = None
         if not instance.slug:

@@ -110,7 +110,7 @@ def test_it_imports_a_file_after_preview_and_confirm(client, editor_account, fac
     assert response.status_code == 302
     one = Prisoner.objects.get(external_id="P-1")
     assert (one.name_en, one.name_be, one.name_ru) == ("Person 1", "Асоба 1", "Персона 1")
-    assert (one.birthday_month, one.birthday_day) == (2, 29)
+    assert (one.birth_year, one.birthday_month, one.birthday_day) == (1980, 2, 29)
     assert one.status == "convicted" and one.charges_en == "Art. 342"
     assert one.slug == "person-1-p-1"
     held = Imprisonment.objects.get(prisoner__external_id="P-2", until__isnull=True)
@@ -240,7 +240,7 @@ def test_it_reads_a_spreadsheets_date_cells_and_numeric_ids(client, editor_accou
     import_file(client, out.getvalue(), name="p.xlsx", fmt=XLSX_FORMAT)
 
     prisoner = Prisoner.objects.get()
-    assert prisoner.external_id == "42" and prisoner.birthday_month == 7
+    assert prisoner.external_id == "42" and (prisoner.birth_year, prisoner.birthday_month) == (1975, 7)
 
 
 def test_a_moderator_may_not_import(client, moderator):
