@@ -4,12 +4,13 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from campaigns import services
+from campaigns.admin_reports import CampaignReportsAdminMixin
 from campaigns.models import Action, Campaign, OfflineReport, Signature, Tally
 
 
 # Title, summary and description per language (campaigns/translation.py).
 @admin.register(Campaign)
-class CampaignAdmin(TranslationAdmin):
+class CampaignAdmin(CampaignReportsAdminMixin, TranslationAdmin):
     list_display = [
         "title",
         "kind",
