@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from campaigns import charts
 from campaigns.models import Action, ActionKind, Campaign, DailyTally, Signature
@@ -252,18 +253,21 @@ def _figures_table(pdf: FPDF, campaign: Campaign) -> None:
     pdf.ln(4)
     _line(pdf, _("Actions per country"), size=13, gap=1)
     kinds = table_kinds()
-    widths = [44] + [19] * len(kinds) + [0]
-    pdf.set_font("body", size=7)
     header = [_("Country"), *[str(label) for _k, label in kinds], _("Total")]
-    for width, text in zip(widths, header, strict=True):
-        pdf.cell(width, 5, text, align="L" if width == 44 else "R")
-    pdf.ln(5)
-    pdf.set_font("body", size=8)
-    for row in tally.rows:
-        cells = [row.name or _("Country unknown"), *map(_n, row.cells()), _n(row.total)]
-        for width, text in zip(widths, cells, strict=True):
-            pdf.cell(width, 5, text[:30], align="L" if width == 44 else "R")
-        pdf.ln(5)
+    pdf.set_font("body", size=7)
+    # fpdf2's table wraps long headings ("Event participants") in their cell.
+    with pdf.table(
+        col_widths=(30, *[13] * len(kinds), 13),
+        text_align=("LEFT", *["RIGHT"] * (len(kinds) + 1)),
+        line_height=4,
+        borders_layout="HORIZONTAL_LINES",
+        first_row_as_headings=True,
+        # One regular font (letters/pdf.py): headings in colour, not bold.
+        headings_style=FontFace(emphasis="", color=(90, 90, 90)),
+    ) as table:
+        table.row(header)
+        for row in tally.rows:
+            table.row([row.name or _("Country unknown"), *map(_n, row.cells()), _n(row.total)])
     pdf.ln(4)
 
 
@@ -280,6 +284,8 @@ def _map(pdf: FPDF, campaign: Campaign) -> None:
 
 def _day_chart(pdf: FPDF, campaign: Campaign) -> None:
     days = list(DailyTally.objects.filter(campaign_id=campaign.pk).values_list("day", "quantity"))
+    if pdf.will_page_break(80):
+        pdf.add_page()  # the heading stays with its chart
     _line(pdf, _("Actions per day"), size=13, gap=1)
     span = charts.day_span(days, first=campaign.starts_on, last=campaign.ends_on)
     if not days or not span:
@@ -289,8 +295,6 @@ def _day_chart(pdf: FPDF, campaign: Campaign) -> None:
     peak = max(by_day.get(d, 0) for d in span) or 1
     height, left = 50.0, pdf.l_margin + 14
     width = pdf.epw - 14
-    if pdf.will_page_break(height + 14):
-        pdf.add_page()
     top = pdf.get_y()
     slot = width / len(span)
     pdf.set_font("body", size=7)
