@@ -84,6 +84,12 @@ def petition_names(*, campaign: Campaign) -> Iterator[tuple[int, str, str]]:
         yield number, name, str(countries.name(country) or country)
 
 
+def _spreadsheet_safe(value: str) -> str:
+    # Names come from the public form: one starting like a formula would be
+    # run by the spreadsheet that opens the file (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def petition_csv_rows(*, campaign: Campaign) -> Iterator[str]:
     """The CSV, line by line (for a streaming response)."""
     buffer = io.StringIO()
@@ -97,7 +103,7 @@ def petition_csv_rows(*, campaign: Campaign) -> Iterator[str]:
 
     yield line([_("No."), _("Name"), _("Country")])
     for number, name, country in petition_names(campaign=campaign):
-        yield line([number, name, country])
+        yield line([number, _spreadsheet_safe(name), country])
 
 
 def petition_pdf(*, campaign: Campaign) -> bytes:

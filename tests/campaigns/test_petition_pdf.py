@@ -127,6 +127,21 @@ def test_it_gives_the_csv_with_the_same_numbered_names(client, petition):
     ]
 
 
+def test_it_keeps_a_name_that_looks_like_a_formula_from_running_in_a_spreadsheet(client, petition):
+    signature = Signature.objects.create(
+        campaign=petition,
+        display_name='=HYPERLINK("http://evil.example","x")',
+        country="PL",
+        email="f@example.org",
+        token="token-f",
+    )
+    services.signature_confirm(token=signature.token)
+    client.force_login(staff(None))
+    response = client.get(f"/admin/campaigns/campaign/{petition.pk}/petition.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[-1] == ["4", '\'=HYPERLINK("http://evil.example","x")', "Poland"]
+
+
 def test_it_shows_the_buttons_only_to_who_may_see_signatures(client, petition):
     url = f"/admin/campaigns/campaign/{petition.pk}/change/"
     client.force_login(staff(None))
