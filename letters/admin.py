@@ -2,7 +2,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -106,6 +105,21 @@ def selection_context(request, queryset, name: str) -> dict:
     }
 
 
+def bulk_result_text(done_text: str, skipped: int) -> str:
+    """A bulk decision's message: what it did, then what it left as it was."""
+    if not skipped:
+        return done_text
+    return "{} {}".format(
+        done_text,
+        ngettext(
+            "%(n)d was not in a state to take this decision and was left as it was.",
+            "%(n)d were not in a state to take this decision and were left as they were.",
+            skipped,
+        )
+        % {"n": skipped},
+    )
+
+
 class BulkDecisionMixin:
     """Admin actions deciding many items at once (letters.services.bulk_decide).
 
@@ -135,18 +149,8 @@ class BulkDecisionMixin:
             )
             return
         result = services.bulk_decide(kind=kind, ids=ids, params=params, moderator=request.user)
-        n, left = len(result.done), len(result.skipped)
-        text = done_message(n)
-        if left:
-            text = "{} {}".format(
-                text,
-                ngettext(
-                    "%(n)d was not in a state to take this decision and was left as it was.",
-                    "%(n)d were not in a state to take this decision and were left as they were.",
-                    left,
-                )
-                % {"n": left},
-            )
+        n = len(result.done)
+        text = bulk_result_text(done_message(n), len(result.skipped))
         self.message_user(request, text, messages.SUCCESS if n else messages.WARNING)
 
 
@@ -448,25 +452,28 @@ class LetterAdmin(BulkDecisionMixin, ExportActionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Mark as returned to sender"), permissions=["change"])
     def mark_returned(self, request, queryset):
-        self._each(
+        self._outcome(
             request,
             queryset,
-            lambda letter: services.letter_mark_outcome(
-                letter=letter, moderator=request.user, status=Letter.Status.RETURNED
-            ),
+            Letter.Status.RETURNED,
             lambda n: ngettext("%d letter marked returned.", "%d letters marked returned.", n) % n,
         )
 
     @admin.action(description=_("Mark as answered (reply received)"), permissions=["change"])
     def mark_reply_received(self, request, queryset):
-        self._each(
+        self._outcome(
             request,
             queryset,
-            lambda letter: services.letter_mark_outcome(
-                letter=letter, moderator=request.user, status=Letter.Status.REPLY_RECEIVED
-            ),
+            Letter.Status.REPLY_RECEIVED,
             lambda n: ngettext("%d letter marked answered.", "%d letters marked answered.", n) % n,
         )
+
+    def _outcome(self, request, queryset, status, done_message):
+        result = services.letters_mark_outcome(
+            ids=queryset.values_list("pk", flat=True), moderator=request.user, status=status
+        )
+        text = bulk_result_text(done_message(len(result.done)), len(result.skipped))
+        self.message_user(request, text, messages.SUCCESS if result.done else messages.WARNING)
 
 
 class PostedFilter(admin.SimpleListFilter):
@@ -644,17 +651,17 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
     def _return(self, request, batch) -> str:
         if batch.posted_at is None:
             raise services.LetterError(_("This batch has not been posted yet."))
-        # All or nothing: one transaction over the batch's posted letters.
-        with transaction.atomic():
-            letters = list(batch.letters.filter(status=Letter.Status.POSTED).order_by("pk"))
-            if not letters:
-                raise services.LetterError(
-                    _("No letter of this batch is waiting as posted: nothing to mark returned.")
-                )
-            for letter in letters:
-                services.letter_mark_outcome(
-                    letter=letter, moderator=request.user, status=Letter.Status.RETURNED
-                )
+        # All or nothing, set-based: one transaction over the batch's posted letters.
+        result = services.letters_mark_outcome(
+            ids=batch.letters.filter(status=Letter.Status.POSTED).values_list("pk", flat=True),
+            moderator=request.user,
+            status=Letter.Status.RETURNED,
+        )
+        if not result.done:
+            raise services.LetterError(
+                _("No letter of this batch is waiting as posted: nothing to mark returned.")
+            )
+        letters = result.done
         return ngettext(
             "Batch %(id)d: %(n)d letter marked returned.",
             "Batch %(id)d: %(n)d letters marked returned.",

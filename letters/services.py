@@ -551,16 +551,27 @@ def letter_translation_save(*, letter: Letter, moderator, translation: str) -> L
     return letter
 
 
-def letter_mark_outcome(*, letter: Letter, moderator, status: str) -> Letter:
-    """After posting: the letter came back, or the prisoner answered."""
+def letters_mark_outcome(*, ids: Iterable[int], moderator, status: str) -> BulkResult:
+    """After posting, set-based: the letters came back, or the prisoners answered.
+
+    One transaction, a fixed number of statements whatever the number of
+    letters; letters not in a state to take the outcome are left as they were.
+    """
     if status not in (Letter.Status.RETURNED, Letter.Status.REPLY_RECEIVED):
         raise LetterError(_("Only “returned” or “reply received” can follow posting."))
+    ids = list(ids)
     with transaction.atomic():
-        letter = _lock(letter)
-        before = _move(letter, status)
-        letter.save(update_fields=["status"])
-        _log(letter, actor=moderator, action=LetterLog.Action(status), before=before)
-    return letter
+        letters, skipped, before = _decide(ids, status)
+        if letters:
+            Letter.objects.filter(pk__any_of=list(before)).update(status=status)
+            _logs_write(letters, actor=moderator, action=LetterLog.Action(status), before=before)
+    return BulkResult(done=sorted(before), skipped=skipped)
+
+
+def letter_mark_outcome(*, letter: Letter, moderator, status: str) -> Letter:
+    """After posting: the letter came back, or the prisoner answered."""
+    result = letters_mark_outcome(ids=[letter.pk], moderator=moderator, status=status)
+    return _one(letter, result, status)
 
 
 # --- delivery -------------------------------------------------------------------

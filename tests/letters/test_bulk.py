@@ -170,6 +170,35 @@ def test_it_batches_and_posts_3_or_30_letters_in_the_same_number_of_queries(mode
     assert LetterLog.objects.filter(action="posted").count() == 33
 
 
+def test_it_marks_3_or_30_posted_letters_returned_in_the_same_number_of_queries(moderator):
+    facility = factories.make_facility()
+    prisoner = factories.make_prisoner(facility=facility)
+    counts = {}
+    for size in (3, 30):
+        sent = letters(prisoner, size)
+        services.letters_approve(ids=[x.pk for x in sent], moderator=moderator)
+        batch = services.batch_create(
+            facility=facility,
+            letters=Letter.objects.filter(pk__in=[x.pk for x in sent]),
+            moderator=moderator,
+        )
+        services.batch_mark_posted(batch=batch, moderator=moderator)
+        waiting = letters(prisoner, 1)  # never posted: cannot come back
+        with CaptureQueriesContext(connection) as ctx:
+            result = services.letters_mark_outcome(
+                ids=[x.pk for x in sent + waiting],
+                moderator=moderator,
+                status=Letter.Status.RETURNED,
+            )
+        counts[size] = len(ctx.captured_queries)
+        assert result.skipped == [waiting[0].pk]
+        assert len(result.done) == size
+    assert counts[3] == counts[30]
+    assert Letter.objects.filter(status="returned").count() == 33
+    assert LetterLog.objects.filter(action="returned").count() == 33
+    assert Letter.objects.filter(status="submitted").count() == 2
+
+
 def act(client, action, **data):
     return client.post(reverse(CHANGELIST), {"action": action, **data}, follow=True)
 
