@@ -3,7 +3,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from modeltranslation.admin import TranslationStackedInline
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from appeals import pdf, services
 from appeals.models import Appeal, AppealDelivery, AppealTarget, AppealText
@@ -16,7 +16,7 @@ class AppealTextInline(TranslationStackedInline):
     extra = 0
 
 
-class AppealTargetInline(admin.StackedInline):
+class AppealTargetInline(TranslationStackedInline):
     model = AppealTarget
     extra = 0
     fields = ["name", "position", "country", "postal_address", "email", "delivery", "language"]
@@ -28,7 +28,7 @@ CampaignAdmin.inlines = [*CampaignAdmin.inlines, AppealTextInline, AppealTargetI
 
 
 @admin.register(AppealTarget)
-class AppealTargetAdmin(admin.ModelAdmin):
+class AppealTargetAdmin(TranslationAdmin):
     list_display = ["name", "position", "campaign", "delivery", "waiting", "printed"]
     list_filter = ["delivery", "campaign"]
     list_select_related = ["campaign"]

@@ -97,19 +97,28 @@ APPEAL = {
 # example.org addresses: the demo must never mail a real ministry.
 TARGETS = [
     {
-        "name": "Ministry of Internal Affairs of the Republic of Belarus",
-        "position": "Minister of Internal Affairs",
+        "name_en": "Ministry of Internal Affairs of the Republic of Belarus",
+        "name_be": "Міністэрства ўнутраных спраў Рэспублікі Беларусь",
+        "name_ru": "Министерство внутренних дел Республики Беларусь",
+        "position_en": "Minister of Internal Affairs",
+        "position_be": "Міністр унутраных спраў",
+        "position_ru": "Министр внутренних дел",
         "country": "BY",
-        "postal_address": "Garadski Val St 4\n220030 Minsk\nBelarus",
+        # In Russian, as the ministry (and Belarusian post) reads it.
+        "postal_address": "ул. Городской Вал, 4\n220030 г. Минск\nБеларусь",
         "email": "interior-ministry@example.org",
         "delivery": AppealTarget.Delivery.EMAIL_DIGEST,
         "language": "ru",
     },
     {
-        "name": "Ministry of Foreign Affairs of the Republic of Belarus",
-        "position": "Minister of Foreign Affairs",
+        "name_en": "Ministry of Foreign Affairs of the Republic of Belarus",
+        "name_be": "Міністэрства замежных спраў Рэспублікі Беларусь",
+        "name_ru": "Министерство иностранных дел Республики Беларусь",
+        "position_en": "Minister of Foreign Affairs",
+        "position_be": "Міністр замежных спраў",
+        "position_ru": "Министр иностранных дел",
         "country": "BY",
-        "postal_address": "Lenin St 19\n220030 Minsk\nBelarus",
+        "postal_address": "ул. Ленина, 19\n220030 г. Минск\nБеларусь",
         "email": "",
         "delivery": AppealTarget.Delivery.POST,
         "language": "ru",
@@ -155,7 +164,7 @@ def seed_running_campaign(*, today: dt.date | None = None) -> Campaign:
     )
     for target in TARGETS:
         AppealTarget.objects.update_or_create(
-            campaign=campaign, name=target["name"], defaults=target
+            campaign=campaign, name_en=target["name_en"], defaults=target
         )
     for code, kind, quantity, days_ago in HISTORY:
         report = OfflineReport.objects.filter(campaign=campaign, country=code, kind=kind).first()

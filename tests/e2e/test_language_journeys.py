@@ -52,6 +52,7 @@ ALLOWED = {
     "Natural",
     "Earth",
     "Leaflet",
+    "Lawtrend",  # the Centre for Legal Transformation writes its name so
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 
