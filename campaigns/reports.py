@@ -175,9 +175,11 @@ class EventLine:
 
 
 def _events(campaign: Campaign) -> Iterator[EventLine]:
-    from events.models import Event, EventPhoto
+    from events.models import Event
+    from events.selectors import photos_public
 
-    first_photo = EventPhoto.objects.filter(event=OuterRef("pk")).order_by("order", "id")
+    # The photos the public pages show: a hidden report's photos are not.
+    first_photo = photos_public().filter(event=OuterRef("pk"))
     rows = (
         Event.objects.published()
         .filter(campaign=campaign)

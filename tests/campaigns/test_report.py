@@ -129,8 +129,8 @@ def test_it_puts_totals_countries_kinds_map_chart_and_events_in_the_pdf(day_of_s
     text = pdf_text(content)
     assert "Day of Solidarity 2024" in text
     assert "400 actions in 2 countries" in text
-    assert "Lithuania 0 30 250 0 0 0 280" in text
-    assert "Poland 120 0 0 0 0 0 120" in text
+    assert "Lithuania 0 30 250 0 0 0 0 280" in text
+    assert "Poland 120 0 0 0 0 0 0 120" in text
     assert "Letters 120" in text and "Signatures 250" in text
     assert "19 May 2024" in text and "25 May 2024" in text  # the chart's span
     assert "Vilnius, Lithuania: Petition read at the Foreign Ministry (150 participants)" in text
@@ -139,6 +139,21 @@ def test_it_puts_totals_countries_kinds_map_chart_and_events_in_the_pdf(day_of_s
     assert "Still waiting for review" not in text
     # The map and the one event photo.
     assert pdf_images(content) == 2
+
+
+def test_it_leaves_out_the_photos_of_a_report_a_moderator_hid(day_of_solidarity):
+    warsaw = Event.objects.get(title="Marathon of letters")
+    out = io.BytesIO()  # another colour: the PDF stores identical images once
+    Image.new("RGB", (80, 60), (200, 40, 40)).save(out, "JPEG")
+    name = default_storage.save("events/thumbs/warsaw.jpg", ContentFile(out.getvalue()))
+    EventPhoto.objects.create(
+        event=warsaw, image=name, thumbnail=name, stage=EventPhoto.Stage.REPORT
+    )
+    EventReport.objects.filter(event=warsaw).update(is_published=False)
+    # No map drawn here: the one image is Vilnius's announcement photo.
+    assert pdf_images(reports.campaign_report_pdf(campaign=day_of_solidarity)) == 1
+    EventReport.objects.filter(event=warsaw).update(is_published=True)
+    assert pdf_images(reports.campaign_report_pdf(campaign=day_of_solidarity)) == 2
 
 
 def test_it_says_when_the_map_is_not_drawn_yet(day_of_solidarity):
