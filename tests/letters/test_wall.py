@@ -312,6 +312,6 @@ def test_the_wall_costs_one_query_whatever_its_size(
     with django_assert_num_queries(5):
         page = client.get(prisoner.get_absolute_url()).text
     assert page.count(ON_WALL) == n
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         page = client.get(campaign.get_absolute_url()).text
     assert page.count(ON_WALL) == n
