@@ -491,28 +491,19 @@ class PostedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class BatchLetterInline(admin.TabularInline):
-    model = Letter
-    extra = 0
-    can_delete = False
-    fields = ["prisoner", "kind", "sender_name", "country", "status"]
-    readonly_fields = fields
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(DeliveryBatch)
 class DeliveryBatchAdmin(admin.ModelAdmin):
     list_display = ["id", "facility", "letter_count", "created_by", "created_at", "posted_at"]
     list_filter = [PostedFilter, "facility"]
-    readonly_fields = ["facility", "created_by", "created_at", "posted_at", "posted_by"]
+    readonly_fields = [
+        "facility",
+        "created_by",
+        "created_at",
+        "posted_at",
+        "posted_by",
+        "letters_summary",
+    ]
     fields = readonly_fields
-    inlines = [BatchLetterInline]
     actions = ["mark_posted"]
     # Print, Address labels, Mark posted, Mark returned above the form.
     change_form_template = "letters/admin/deliverybatch_change_form.html"
@@ -528,6 +519,21 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
     @admin.display(description=_("letters"), ordering="n_letters")
     def letter_count(self, obj):
         return obj.n_letters
+
+    @admin.display(description=_("letters"))
+    def letters_summary(self, batch):
+        # Counts and a link, not a row per letter: a marathon's batch holds
+        # a thousand letters, and this page is where every batch action lands.
+        by_status = dict(batch.letters.order_by().values_list("status").annotate(n=Count("pk")))
+        total = sum(by_status.values())
+        parts = format_html_join(
+            ", ",
+            "{} {}",
+            ((n, Letter.Status(status).label.lower()) for status, n in sorted(by_status.items())),
+        )
+        url = reverse("admin:letters_letter_changelist") + f"?batch__id__exact={batch.pk}"
+        label = ngettext("Open the %(n)d letter", "Open the %(n)d letters", total) % {"n": total}
+        return format_html('{} <a href="{}">{}</a>', parts, url, label)
 
     def has_add_permission(self, request):
         # Batches are made from approved letters (the letters list's action).

@@ -148,3 +148,27 @@ def test_the_changelist_keeps_its_mark_posted_action(client, moderator, batch):
     client.force_login(moderator)
     page = client.get(reverse("admin:letters_deliverybatch_changelist")).text
     assert 'value="mark_posted"' in page
+
+
+def test_the_batch_page_costs_the_same_for_3_or_30_letters_and_links_to_them(
+    client, moderator, prisoner, facility
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(moderator)
+    counts = {}
+    for size in (3, 30):
+        letters = [make_letter(prisoner, email=f"n{size}-{i}@example.org") for i in range(size)]
+        services.letters_approve(ids=[x.pk for x in letters], moderator=moderator)
+        batch = services.batch_create(facility=facility, letters=letters, moderator=moderator)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url("change", batch)).text
+        counts[size] = len(ctx.captured_queries)
+        assert f"{size} printed" in page
+        link = reverse("admin:letters_letter_changelist") + f"?batch__id__exact={batch.pk}"
+        assert f'href="{link}"' in page
+        listed = client.get(link)
+        assert listed.status_code == 200
+        assert listed.context["cl"].result_count == size
+    assert counts[3] == counts[30]
