@@ -316,6 +316,13 @@ class PrisonerResource(KeyedResource):
         super().after_save_instance(instance, row, **kwargs)
         key = instance.import_facility
         if not key:
+            # The row names no place of detention (released, say): the one
+            # the prisoner had ends today, so the next import of the same
+            # file finds nothing to change.
+            if instance.pk in self.current:
+                Imprisonment.objects.filter(prisoner=instance, until__isnull=True).update(
+                    until=timezone.localdate()
+                )
             return
         facility_pk = self.facility_pks[key]
         # The row says where the prisoner is held now: a corrected file

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from config import roles
@@ -207,6 +208,23 @@ def test_a_corrected_file_updates_in_place(client, editor_account, facilities):
     assert Prisoner.objects.count() == 3
     held = Imprisonment.objects.filter(prisoner=one)
     assert [h.facility.external_id for h in held] == ["SAMPLE-F03"]
+
+
+def test_a_file_that_releases_a_prisoner_ends_their_place_of_detention(
+    client, editor_account, facilities
+):
+    client.force_login(editor_account)
+    import_file(client, as_csv([row(1)]))
+    released = [row(1, status="released", facility_id="", arrest_date="")]
+    import_file(client, as_csv(released))
+
+    one = Prisoner.objects.get(external_id="P-1")
+    assert one.status == "released"
+    (held,) = Imprisonment.objects.filter(prisoner=one)
+    assert held.until == timezone.localdate()
+    # The same file again: nothing left to change.
+    totals_ = preview(client, as_csv(released)).context["result"].totals
+    assert (totals_["new"], totals_["update"], totals_["skip"]) == (0, 0, 1)
 
 
 def test_it_imports_the_sample_xlsx(client, editor_account, facilities, tmp_path):
