@@ -702,7 +702,14 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
                     outbox.Mail(
                         to=letter.sender_email,
                         template="letter_posted",
-                        context={"letter": letter},
+                        # A writer who let us quote the letter keeps the way
+                        # to take that back after posting.
+                        context={
+                            "letter": letter,
+                            "withdraw_url": _link("letters:withdraw", letter)
+                            if letter.wall_consent
+                            else "",
+                        },
                         language=letter.language_code,
                     )
                     for letter in letters

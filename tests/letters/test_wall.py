@@ -315,3 +315,20 @@ def test_the_wall_costs_one_query_whatever_its_size(
     with django_assert_num_queries(7):
         page = client.get(campaign.get_absolute_url()).text
     assert page.count(ON_WALL) == n
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_the_posted_mail_keeps_the_way_to_take_the_quote_back(
+    moderator, prisoner, campaign, facility, consent
+):
+    from django.core import mail
+
+    letter = approved_letter(prisoner, campaign, moderator, consent=consent)
+    with committed():
+        batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
+        services.batch_mark_posted(batch=batch, moderator=moderator)
+    posted = mail.outbox[-1]
+    assert "was posted on" in posted.body
+    link = reverse("letters:withdraw", kwargs={"token": letter.withdraw_token})
+    assert (link in posted.body) is consent
+    assert ("wall of solidarity" in posted.body) is consent
