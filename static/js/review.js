@@ -15,7 +15,10 @@
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     var target = event.target;
     if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
-    var key = (event.key || "").toLowerCase();
+    // The physical key ("KeyA"), not the character: on a Belarusian or
+    // Russian layout the A key types "ф", and the moderators use those.
+    var code = event.code || "";
+    var key = /^Key[A-Z]$/.test(code) ? code.slice(3).toLowerCase() : (event.key || "").toLowerCase();
     var button = form.querySelector('button[data-key="' + key + '"]');
     if (!button) return;
     event.preventDefault();
