@@ -38,6 +38,8 @@ lock-check: $(UV)
 	$(UV) lock --check
 
 # The embedded default: SQLite under var/, Celery eager, no Redis, debug on.
+# Links in the console's e-mails and the printed sign-in address follow PORT.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo

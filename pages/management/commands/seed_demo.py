@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config import roles
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             accounts.append((role, email, password, user, secret, codes))
         seed_letters(moderator=accounts[1][3])
         demo_materials.seed_wall(campaigns["letter-marathon-2012"], moderator=accounts[1][3])
-        self.stdout.write("\n  Sign in at http://127.0.0.1:8000/admin/ as")
+        self.stdout.write(f"\n  Sign in at {settings.SITE_URL}/admin/ as")
         for role, email, password, _user, secret, codes in accounts:
             self.stdout.write(f"  {role:<10} {email:<24} password: {password}")
             self.stdout.write(
