@@ -36,6 +36,8 @@ def test_a_moderator_decides_letters_in_the_queue_with_one_key_each(
     page.get_by_label("Email").fill("moderator@example.org")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign In").click()
+    page.get_by_placeholder("Code").fill(factories.totp_code(moderator))
+    page.get_by_role("button", name="Sign In").click()
     page.get_by_role("link", name="Review queue (6 waiting)").click()
     first = Letter.objects.order_by("pk").first()
     expect(
