@@ -132,7 +132,7 @@ def test_a_reader_meets_no_english_on_the_way_to_a_letter(
     expect(page.locator("#solidarity-map path").first).to_be_attached()
     check("2-map")
     page.get_by_role("navigation").get_by_role("link", name=labels["campaigns"]).click()
-    page.locator("article h3 a").first.click()
+    page.locator("article h2 a").first.click()
     expect(page).to_have_url(re.compile(f"/{language}/campaigns/[^/]+/$"))
     check("3-campaign")
     page.get_by_role("navigation").get_by_role("link", name=labels["prisoners"]).click()
