@@ -379,7 +379,8 @@ class EventFilterForm(forms.Form):
             # countries that have events, and the one asked for.
             offered = set(offered_countries) | {self.data.get("country", "")}
             self.fields["country"].widget.choices = [
-                (code, name) for code, name in self.fields["country"].choices
+                (code, name)
+                for code, name in self.fields["country"].choices
                 if code == "" or code in offered
             ]
         self.fields["campaign"].widget.choices = [("", _("Any campaign"))] + [

@@ -15,11 +15,7 @@ def _cells(row) -> list[int]:
 def nonzero_columns(rows, kinds, *extra_rows):
     """(index, kind, label) for each of ``kinds`` that some row counts."""
     cells = [_cells(row) for row in [*rows, *extra_rows]]
-    return [
-        (i, kind, label)
-        for i, (kind, label) in enumerate(kinds)
-        if any(c[i] for c in cells)
-    ]
+    return [(i, kind, label) for i, (kind, label) in enumerate(kinds) if any(c[i] for c in cells)]
 
 
 @register.filter

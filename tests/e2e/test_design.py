@@ -119,7 +119,9 @@ def _audit(page, axe, url, problems, *, opened=False):
     results = axe.run(page, options={"resultTypes": ["violations"]})
     for v in results.response["violations"]:
         targets = [" ".join(map(str, n["target"])) for n in v["nodes"]][:3]
-        problems.append(f"{url} @{page.viewport_size['width']}: {v['id']} ({v['impact']}) {targets}")
+        problems.append(
+            f"{url} @{page.viewport_size['width']}: {v['id']} ({v['impact']}) {targets}"
+        )
     return results
 
 
@@ -134,13 +136,18 @@ def _sideways(page, url, problems):
         problems.append(f"{url} @{page.viewport_size['width']}: {overflow}px sideways {wide}")
 
 
-def test_it_finds_no_accessibility_violations_at_desktop_and_phone_sizes(browser, live_server, site):
+def test_it_finds_no_accessibility_violations_at_desktop_and_phone_sizes(
+    browser, live_server, site
+):
     axe = Axe()
     problems: list[str] = []
     audited = 0
     for width, height in ((1280, 900), (390, 844)):
         contexts = [
-            (browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True), site["public"]),
+            (
+                browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True),
+                site["public"],
+            ),
             (
                 _signed_in(
                     browser,

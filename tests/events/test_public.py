@@ -92,7 +92,11 @@ def test_it_offers_only_countries_with_published_events(client, organiser):
     make_event(organiser, status="published", title="Vigil", country="LT")
     make_event(organiser, status="submitted", title="Pending", country="PL")
     page = client.get("/events/").content.decode()
-    select = page[page.index('<select name="country"') : page.index("</select>", page.index('<select name="country"'))]
+    select = page[
+        page.index('<select name="country"') : page.index(
+            "</select>", page.index('<select name="country"')
+        )
+    ]
     assert '<option value="LT">' in select
     assert 'value="PL"' not in select  # its only event is not published
     assert 'value="FR"' not in select
