@@ -7,7 +7,6 @@ Run against `make run` (demo data): `make screenshots` (BASE=http://127.0.0.1:80
 import argparse
 import re
 import sys
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,24 +20,24 @@ OUT = ROOT / "tests" / "e2e" / "screenshots" / "design"
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
-def first_link(base: str, path: str, pattern: str) -> str:
-    html = urllib.request.urlopen(base + path, timeout=30).read().decode()
-    found = re.search(pattern, html)
+def first_link(page, base: str, path: str, pattern: str) -> str:
+    page.goto(base + path)
+    found = re.search(pattern, page.content())
     if not found:
         raise SystemExit(f"no link matching {pattern} on {path}")
     return found.group(0)
 
 
-def pages(base: str) -> dict[str, str]:
+def pages(page, base: str) -> dict[str, str]:
     return {
         "home": "/",
         "map": "/map/",
         "campaign": "/campaigns/letter-marathon-2012/",
         "prisoners": "/prisoners/",
         "profile": "/prisoners/ales-bialiatski/",
-        "write": first_link(base, "/prisoners/", r"/prisoners/[a-z0-9-]+/write/"),
+        "write": first_link(page, base, "/prisoners/", r"/prisoners/[a-z0-9-]+/write/"),
         "events": "/events/",
-        "event": first_link(base, "/events/", r"/events/\d+/"),
+        "event": first_link(page, base, "/events/", r"/events/\d+/"),
     }
 
 
@@ -53,7 +52,7 @@ def main() -> None:
         for size, width in WIDTHS.items():
             context = browser.new_context(viewport={"width": width, "height": 900})
             page = context.new_page()
-            for name, path in pages(base).items():
+            for name, path in pages(page, base).items():
                 page.goto(base + path, wait_until="networkidle")
                 page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=True)
                 print(f"{name}-{size}.png  {path}")
