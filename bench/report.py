@@ -8,6 +8,8 @@ SUBMIT_RPS, SUBMIT_P99_MS = 300, 200
 SUBMIT_TARGET = f"≥ {SUBMIT_RPS}/s, p99 ≤ {SUBMIT_P99_MS} ms"
 TALLY_RATIO = 1.5  # full recompute against the bare aggregate
 SAME_COST = 1.5  # "the same" for one more action, allowing for timer noise
+BULK_RATIO = 3  # bulk approval against a bare UPDATE + INSERT of the same rows
+BULK_500_S = 2  # seconds for 500 letters (issue 11)
 WEIGHT_KB, WEIGHT_REQUESTS = 250, 12
 # The bare aggregates a full recompute consists of: the tally rows (country,
 # kind) and the daily rows of the chart, each one plain SELECT.
@@ -50,6 +52,7 @@ WHY = {
         "each action applies its difference to its tally rows in its own transaction; if "
         "this grows with the ledger, look for a full recompute on the request path"
     ),
+    "bulk": "a statement per letter has crept in: pin the query count (tests/letters/test_bulk.py)",
     "record": "an index grows with the ledger; check the plan of the action look-up",
     "weight": "fewer or smaller assets: simplify the country shapes or load them on demand",
     "queries": "a query per row: use select_related/prefetch_related or read from the tallies",
@@ -160,6 +163,21 @@ def rows(results: dict) -> list[list[str]]:
                     "" if ratio <= SAME_COST else WHY[why],
                 ]
             )
+
+    for size, b in results.get("bulk_approval", {}).items():
+        ratio = b["bulk"] / b["floor"]
+        ok = ratio <= BULK_RATIO and (int(size) < 500 or b["bulk"] <= BULK_500_S)
+        target = f"≤ {BULK_RATIO}× floor" + (f", ≤ {BULK_500_S} s" if int(size) >= 500 else "")
+        out.append(
+            [
+                f"bulk approval, {size} letters",
+                f"{b['bulk'] * 1000:.0f} ms (bare UPDATE + INSERT {b['floor'] * 1000:.0f} ms)",
+                f"{ratio:.2f}× floor",
+                target,
+                _verdict(ok),
+                "" if ok else WHY["bulk"],
+            ]
+        )
 
     budget = f"≤ {WEIGHT_KB} KB, ≤ {WEIGHT_REQUESTS} requests"
     for page, w in results.get("page_weight", {}).items():

@@ -546,6 +546,83 @@ def measure_ledger(names: dict, *, runs: int) -> dict:
     }
 
 
+def measure_bulk_approval(names: dict, *, runs: int, sizes=(100, 500)) -> dict:
+    """Bulk approval of fresh letters (letters.services.letters_approve) against
+    its floor: a bare set-based UPDATE of the same rows plus INSERT ... SELECT of
+    their ledger rows, in one transaction. The stack's worker takes the
+    after-commit refreshes, as it does for the admin's action."""
+    import secrets as secrets_
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from campaigns.models import Action, Campaign
+    from letters import services as letters
+    from letters.models import Letter
+    from prisoners.models import Prisoner
+
+    campaign = Campaign.objects.get(slug=names["campaign"])
+    prisoners = list(Prisoner.objects.order_by("pk")[:20])
+    moderator, _ = get_user_model().objects.get_or_create(
+        username="bench-moderator", defaults={"email": "bench-moderator@example.org"}
+    )
+    letter_type = ContentType.objects.get_for_model(Letter)
+    countries = ["PL", "DE", "LT", "FR", "GB", "US", "UA", "BY", "SE", "NL"]
+
+    def fresh(n: int) -> list[int]:
+        return [
+            letter.pk
+            for letter in Letter.objects.bulk_create(
+                Letter(
+                    prisoner=prisoners[i % len(prisoners)],
+                    campaign=campaign,
+                    kind=Letter.Kind.LETTER if i % 3 else Letter.Kind.POSTCARD,
+                    body=f"Bench letter {i}",
+                    language="be",
+                    sender_name="Bench",
+                    sender_email=f"bench{i}@example.org",
+                    country=countries[i % len(countries)],
+                    body_fingerprint=secrets_.token_hex(8),
+                    withdraw_token=secrets_.token_urlsafe(16),
+                )
+                for i in range(n)
+            )
+        ]
+
+    def approve(ids):
+        letters.letters_approve(ids=ids, moderator=moderator)
+
+    def floor(ids):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Letter._meta.db_table} SET status = 'approved', "  # noqa: S608
+                "moderated_at = %s WHERE id = ANY(%s)",
+                [timezone.now(), ids],
+            )
+            cursor.execute(
+                f"INSERT INTO {Action._meta.db_table} (kind, campaign_id, prisoner_id, country, "  # noqa: S608
+                "quantity, source_type_id, source_id, occurred_at, recorded_at) "
+                "SELECT 'letter', campaign_id, prisoner_id, country, 1, %s, id, created_at, now() "
+                f"FROM {Letter._meta.db_table} WHERE id = ANY(%s)",
+                [letter_type.pk, ids],
+            )
+
+    out = {}
+    for size in sizes:
+        approve(fresh(size)), floor(fresh(size))  # warm both alike
+        samples: dict = {"bulk": [], "floor": []}
+        for _ in range(runs):  # interleaved, so other load hits both alike
+            for name, fn in (("bulk", approve), ("floor", floor)):
+                ids = fresh(size)
+                started = time.perf_counter()
+                fn(ids)
+                samples[name].append(time.perf_counter() - started)
+        out[str(size)] = {name: statistics.median(t) for name, t in samples.items()}
+    return out
+
+
 def measure_page_anatomy(names: dict, *, runs: int) -> dict:
     """Where the campaign page's time goes, in process (no HTTP): why it misses or meets."""
     from django.test import Client
@@ -612,6 +689,11 @@ def main(argv: list[str] | None = None) -> None:
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
     )
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--only",
+        choices=["bulk"],
+        help="run one part: bulk = bulk approval against its floor (no load, no ledger growth)",
+    )
     args = parser.parse_args(argv)
 
     missing = check_requirements()
@@ -646,6 +728,17 @@ def main(argv: list[str] | None = None) -> None:
     }
     say(f"generating {sizes}")
     seeded = gen.seed(prisoners=sizes["prisoners"])
+    if args.only == "bulk":
+        procs = start_stack(args.port, args.workers)
+        try:
+            say("bulk approval against its floor")
+            results["bulk_approval"] = measure_bulk_approval(names, runs=max(args.runs, 5))
+        finally:
+            stop_stack(procs)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "bulk.json").write_text(json.dumps(results, indent=2, default=str))
+        print(report.summary(results))
+        return
     counts_small = query_counts(names)
     results["generated"] = gen.grow(
         seeded, actions=sizes["actions"], letters=sizes["letters"], events=sizes["events"]
@@ -669,6 +762,8 @@ def main(argv: list[str] | None = None) -> None:
                 results["page_weight"][label] = {"absent": "not measured: endpoint absent"}
             else:
                 results["page_weight"][label] = measure_page_weight(base + path)
+        say("bulk approval against its floor")
+        results["bulk_approval"] = measure_bulk_approval(names, runs=max(args.runs, 5))
     finally:
         stop_stack(procs)
     say("tally recompute and one more action")

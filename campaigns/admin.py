@@ -1,6 +1,12 @@
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_countries import countries
 from modeltranslation.admin import TranslationAdmin
 
 from campaigns import services
@@ -23,8 +29,68 @@ class CampaignAdmin(TranslationAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["prisoners"]
-    readonly_fields = ["actions_total", "countries_total", "tallied_at", "tally_recomputes"]
+    readonly_fields = [
+        "actions_total",
+        "countries_total",
+        "tallied_at",
+        "tally_recomputes",
+        "provenance",
+    ]
     actions = ["recompute_tallies"]
+
+    @admin.display(description=_("where the total comes from"))
+    def provenance(self, obj):
+        """The campaign's ledger summed by source and by country, each row
+        linked to the ledger filtered to it. Read from the ledger, not the
+        tallies: this is the check on them."""
+        if not obj.pk:
+            return ""
+        ledger = Action.objects.filter(campaign=obj).order_by()
+        ledger_url = reverse("admin:campaigns_action_changelist")
+        by_source = [
+            (ContentType.objects.get_for_id(row["source_type"]), row["n"])
+            for row in ledger.values("source_type").annotate(n=Sum("quantity")).order_by("-n")
+        ]
+        by_country = list(
+            ledger.values_list("country").annotate(n=Sum("quantity")).order_by("-n", "country")
+        )
+
+        def table(caption, rows):
+            return format_html(
+                '<table class="provenance"><caption>{}</caption><tbody>{}</tbody></table>',
+                caption,
+                format_html_join(
+                    "",
+                    '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td></tr>',
+                    rows,
+                ),
+            )
+
+        return format_html(
+            "{}{}",
+            table(
+                _("By source"),
+                (
+                    (
+                        f"{ledger_url}?campaign__id__exact={obj.pk}&source_type__id__exact={ct.pk}",
+                        source_label(ct),
+                        n,
+                    )
+                    for ct, n in by_source
+                ),
+            ),
+            table(
+                _("By country"),
+                (
+                    (
+                        f"{ledger_url}?campaign__id__exact={obj.pk}&country={code}",
+                        countries.name(code) if code else _("Unknown country"),
+                        n,
+                    )
+                    for code, n in by_country
+                ),
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -81,15 +147,94 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class SourceTypeFilter(admin.SimpleListFilter):
+    # By the source's name ("letter"), not ContentType's "Letters | letter".
+    title = _("source")
+    parameter_name = "source_type__id__exact"
+
+    def lookups(self, request, model_admin):
+        ids = Action.objects.order_by().values_list("source_type", flat=True).distinct()
+        return sorted(
+            ((ct.pk, source_label(ct)) for ct in ContentType.objects.filter(pk__in=ids)),
+            key=lambda pair: str(pair[1]),
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source_type_id=self.value()) if self.value() else queryset
+
+
+class LedgerCountryFilter(admin.SimpleListFilter):
+    # The countries in the ledger by name, not all 250 nor bare codes.
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = Action.objects.order_by().values_list("country", flat=True).distinct()
+        return sorted(
+            ((c, countries.name(c) if c else _("Unknown country")) for c in codes),
+            key=lambda pair: str(pair[1]),
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() is not None else queryset
+
+
+def source_label(source_type: ContentType) -> str:
+    model = source_type.model_class()
+    return capfirst(model._meta.verbose_name) if model else source_type.model
+
+
+def source_link(action: Action, user) -> str:
+    """“Letter #12”, linked to its admin page when the user may open it."""
+    ct = action.source_type
+    label = _("%(source)s #%(id)s") % {"source": source_label(ct), "id": action.source_id}
+    if not user.has_perm(f"{ct.app_label}.view_{ct.model}"):
+        return label
+    try:
+        url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[action.source_id])
+    except NoReverseMatch:
+        return label
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
 @admin.register(Action)
 class ActionAdmin(ReadOnlyAdmin):
     """The ledger, read-only: actions change only through their sources."""
 
-    list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source_type"]
-    list_filter = ["kind", "campaign", "source_type"]
+    list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source"]
+    list_filter = ["kind", "campaign", SourceTypeFilter, LedgerCountryFilter]
     list_select_related = ["campaign", "source_type"]
     date_hierarchy = "occurred_at"
     show_full_result_count = False
+    fields = [
+        "kind",
+        "quantity",
+        "campaign",
+        "prisoner",
+        "country",
+        "source",
+        "occurred_at",
+        "recorded_at",
+    ]
+
+    def get_list_display(self, request):
+        # The link depends on what the viewer may open: a closure over the
+        # request, as the admin keeps one instance for every request.
+        @admin.display(description=_("source"))
+        def source(action):
+            return source_link(action, request.user)
+
+        return [source if name == "source" else name for name in self.list_display]
+
+    def get_readonly_fields(self, request, obj=None):
+        @admin.display(description=_("source"))
+        def source(action):
+            return source_link(action, request.user)
+
+        return [source if name == "source" else name for name in self.fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
 
 
 @admin.register(Tally)

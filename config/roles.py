@@ -33,6 +33,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "letter": ("view", "change"),
             "letterlog": VIEW,
             "deliverybatch": ("view", "add", "change"),
+            "bulkjob": VIEW,
         },
         "events": {
             "event": ("view", "change"),

@@ -338,6 +338,11 @@ LOGGING = {
 # Seconds a recompute waits after the first action of a burst, so the burst
 # is counted by one recompute. Counters are at most this stale plus the
 # recompute itself. Zero in eager mode (nothing to coalesce there).
+# Bulk decisions (letters.services.bulk_*): up to this many items are decided
+# in the request, in one transaction; more go to the worker as a BulkJob, in
+# chunks of BULK_CHUNK, one transaction each.
+BULK_INLINE_MAX = env.int("BULK_INLINE_MAX", default=1000)
+BULK_CHUNK = env.int("BULK_CHUNK", default=500)
 TALLY_COALESCE_SECONDS = env.int("TALLY_COALESCE_SECONDS", default=1 if REDIS_URL else 0)
 
 # --- bench ---
@@ -357,6 +362,16 @@ LETTERS_EMAIL_RETENTION_DAYS = env.int("LETTERS_EMAIL_RETENTION_DAYS", default=9
 LETTERS_PDF_FONT = env.str(
     "LETTERS_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 )
+# The organisation's postal address, printed on a sheet of return-address
+# labels after the addressee labels (letters/pdf.py). Several lines: write
+# them with "\n" in the environment. Empty: no return labels, and the
+# packing sheet says to write it by hand. The dev default is an obvious
+# placeholder so `make run` shows the sheet; production has none.
+RETURN_ADDRESS = env.str(
+    "RETURN_ADDRESS",
+    default="Solidarity (demo)\nExample Street 1\n00-000 Example City" if DEBUG else "",
+    multiline=True,
+).strip()
 # fpdf2's font subsetting (fontTools) logs every glyph at INFO.
 LOGGING["loggers"]["fontTools"] = {"level": "WARNING"}
 

@@ -1,13 +1,16 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events import services
+from events import review, services
 from events.forms import EventAdminForm
 from events.models import Event, EventPhoto, EventReport
+from letters.admin import BulkDecisionMixin, selection_context
+from letters.models import BulkJob
 
 
 class RejectForm(forms.Form):
@@ -32,7 +35,7 @@ class EventReportInline(admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(BulkDecisionMixin, admin.ModelAdmin):
     form = EventAdminForm
     list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
     # Only the countries that have events, not all 250.
@@ -76,6 +79,24 @@ class EventAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_urls(self):
+        # The review queue (events/review.py).
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "review/",
+                view(review.queue_view),
+                {"admin_site": self.admin_site},
+                name="events_event_review",
+            ),
+            path(
+                "review/<int:pk>/",
+                view(review.decide_view),
+                {"admin_site": self.admin_site},
+                name="events_event_review_decide",
+            ),
+        ] + super().get_urls()
+
     def changelist_view(self, request, extra_context=None):
         counts = Event.objects.aggregate(
             pending=Count("pk", filter=Q(status=Event.Status.SUBMITTED)),
@@ -116,29 +137,28 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish selected events"), permissions=["change"])
     def publish(self, request, queryset):
-        changed = sum(
-            services.event_publish(event=event, moderator=request.user) for event in queryset
-        )
-        self.message_user(
+        self.bulk_decide(
             request,
-            ngettext("%(n)d event published.", "%(n)d events published.", changed) % {"n": changed},
-            messages.SUCCESS,
+            queryset,
+            kind=BulkJob.Kind.EVENTS_PUBLISH,
+            params={},
+            done_message=lambda n: (
+                ngettext("%(n)d event published.", "%(n)d events published.", n) % {"n": n}
+            ),
         )
 
     @admin.action(description=_("Reject selected events with a reason…"), permissions=["change"])
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            changed = sum(
-                services.event_reject(event=event, moderator=request.user, reason=reason)
-                for event in queryset
-            )
-            self.message_user(
+            self.bulk_decide(
                 request,
-                ngettext("%(n)d event rejected.", "%(n)d events rejected.", changed)
-                % {"n": changed},
-                messages.SUCCESS,
+                queryset,
+                kind=BulkJob.Kind.EVENTS_REJECT,
+                params={"reason": form.cleaned_data["reason"].strip()},
+                done_message=lambda n: (
+                    ngettext("%(n)d event rejected.", "%(n)d events rejected.", n) % {"n": n}
+                ),
             )
             return None
         return TemplateResponse(
@@ -147,7 +167,7 @@ class EventAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "title": _("Reject events"),
-                "events": queryset,
+                **selection_context(request, queryset, "events"),
                 "form": form,
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

@@ -191,6 +191,20 @@ class Event(models.Model):
     )
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The review queue's claim (config/review.py): who is reading it now,
+    # and until when the others' queues pass it by.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("in review by"),
+    )
+    claimed_until = models.DateTimeField(
+        _("in review until"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = EventQuerySet.as_manager()

@@ -4,12 +4,13 @@ import datetime as dt
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import ActionKind
-from campaigns.services import action_record, action_withdraw
+from campaigns.services import ActionSpec, actions_replace
 from events.models import Event, EventPhoto, EventReport
 from events.photos import CleanPhoto
 from outbox import services as outbox
@@ -118,7 +119,7 @@ def event_update(
     if event.organiser_id != editor.pk:
         raise EventError("only the organiser edits an event")
     with transaction.atomic():
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked = Event.objects.select_for_update(of=("self",)).get(pk=event.pk)
         changed = locked.status != Event.Status.SUBMITTED
         event.status = Event.Status.SUBMITTED
         event.rejection_reason = ""
@@ -133,29 +134,59 @@ def event_update(
     return event
 
 
-def _moderate(*, event: Event, moderator, status: str, reason: str = "") -> bool:
+def events_moderate(*, ids, moderator, status: str, reason: str = "") -> list[int]:
+    """Publish or reject events in one transaction, set-based; the ids changed.
+
+    Events already in that state (with that reason) are left as they were.
+    The ledger follows in a few statements (events_ledger_sync) and each
+    organiser's mail is one outbox row, written in one INSERT.
+    """
     with transaction.atomic():
-        locked = Event.objects.select_for_update().get(pk=event.pk)
-        if locked.status == status and locked.rejection_reason == reason:
-            return False
-        locked.status = status
-        locked.rejection_reason = reason
-        locked.moderated_by = moderator
-        locked.moderated_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "status",
-                "rejection_reason",
-                "moderated_by",
-                "moderated_at",
-                "updated_at",
-            ]
+        # Lock order, step 1: the events' rows only, in id order.
+        events = [
+            event
+            for event in Event.objects.select_for_update(of=("self",))
+            .select_related("organiser")
+            .filter(pk__in=sorted(set(ids)))
+            .order_by("pk")
+            if event.status != status or event.rejection_reason != reason
+        ]
+        if not events:
+            return []
+        now = timezone.now()
+        Event.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=status,
+            rejection_reason=reason,
+            moderated_by=moderator,
+            moderated_at=now,
+            updated_at=now,
         )
-        event_ledger_sync(event=locked)
+        for event in events:
+            event.status, event.rejection_reason = status, reason
+            event.moderated_by, event.moderated_at = moderator, now
+        events_ledger_sync(events=events)
         # A new reason for a rejection is news to the organiser too.
-        _status_mail(locked)
+        _status_mails(events)
+    return [e.pk for e in events]
+
+
+def _moderate(*, event: Event, moderator, status: str, reason: str = "") -> bool:
+    changed = events_moderate(ids=[event.pk], moderator=moderator, status=status, reason=reason)
     event.status, event.rejection_reason = status, reason
-    return True
+    return bool(changed)
+
+
+def events_publish(*, ids, moderator) -> list[int]:
+    return events_moderate(ids=ids, moderator=moderator, status=Event.Status.PUBLISHED)
+
+
+def events_reject(*, ids, moderator, reason: str) -> list[int]:
+    reason = reason.strip()
+    if not reason:
+        raise EventError("a rejection needs a reason")
+    return events_moderate(
+        ids=ids, moderator=moderator, status=Event.Status.REJECTED, reason=reason
+    )
 
 
 def event_publish(*, event: Event, moderator) -> bool:
@@ -180,6 +211,8 @@ def event_report_save(
     if event.organiser_id != editor.pk:
         raise EventError("only the organiser reports on an event")
     with transaction.atomic():
+        # Lock order, step 1: the event's row, before its actions.
+        list(Event.objects.select_for_update(of=("self",)).filter(pk=event.pk).values("pk"))
         report.event = event
         report.full_clean()
         report.save()
@@ -199,7 +232,12 @@ REPORT_FIGURES = {
 
 
 def event_ledger_sync(*, event: Event) -> None:
-    """Make the ledger say what a published event did.
+    """Make the ledger say what a published event did (events_ledger_sync)."""
+    events_ledger_sync(events=[event])
+
+
+def events_ledger_sync(*, events: list[Event]) -> None:
+    """Make the ledger say what these events did, in a few statements for any number.
 
     A published event counts as one event in its country (in its campaign if
     it has one, and in the global tallies either way); its published report
@@ -207,27 +245,59 @@ def event_ledger_sync(*, event: Event) -> None:
     event that is not published yields nothing: whatever it yielded before
     (at publication, from its report) is withdrawn.
     """
-    if event.status != Event.Status.PUBLISHED:
-        action_withdraw(source=event)
-        return
-    report = EventReport.objects.filter(event=event, is_published=True).first()
+    published = {e.pk: e for e in events if e.status == Event.Status.PUBLISHED}
+    reports = {
+        r.event_id: r for r in EventReport.objects.filter(event_id__in=published, is_published=True)
+    }
     # "First" honoured prisoner: the first by name, so it does not change
     # with the order someone ticked the boxes.
-    prisoner = event.prisoners.order_by("name", "pk").first()
-    figures = {ActionKind.EVENT: 1}
-    for kind, field in REPORT_FIGURES.items():
-        # Zero (no report, a hidden one, or nothing of that kind) withdraws.
-        figures[kind] = getattr(report, field) if report is not None else 0
-    for kind, quantity in figures.items():
-        action_record(
-            source=event,
-            kind=kind,
-            campaign=event.campaign,
-            country=event.country.code,
-            quantity=quantity,
-            prisoner=prisoner,
-            occurred_at=event.starts_at,
-        )
+    first_prisoner: dict[int, int] = {}
+    for event_id, prisoner_id in (
+        Event.prisoners.through.objects.filter(event_id__in=published)
+        .order_by("event_id", "prisoner__name", "prisoner_id")
+        .values_list("event_id", "prisoner_id")
+    ):
+        first_prisoner.setdefault(event_id, prisoner_id)
+    specs = []
+    for event in published.values():
+        report = reports.get(event.pk)
+        figures = {ActionKind.EVENT: 1}
+        for kind, field in REPORT_FIGURES.items():
+            # Zero (no report, a hidden one, or nothing of that kind) yields nothing.
+            figures[kind] = getattr(report, field) if report is not None else 0
+        specs += [
+            ActionSpec(
+                source_id=event.pk,
+                kind=kind,
+                campaign_id=event.campaign_id,
+                country=getattr(event.country, "code", event.country),
+                quantity=quantity,
+                prisoner_id=first_prisoner.get(event.pk),
+                occurred_at=event.starts_at,
+            )
+            for kind, quantity in figures.items()
+            if quantity
+        ]
+    actions_replace(
+        source_type=ContentType.objects.get_for_model(Event),
+        source_ids=[e.pk for e in events],
+        specs=specs,
+    )
+
+
+def _status_mails(events: list[Event]) -> None:
+    outbox.mail_enqueue_many(
+        mails=[
+            outbox.Mail(
+                to=event.organiser.email,
+                template="event_status",
+                context={"event": event},
+                language=event.language or settings.LANGUAGE_CODE,
+            )
+            for event in events
+            if event.organiser_id
+        ]
+    )
 
 
 def _status_mail(event: Event) -> None:

@@ -1,19 +1,23 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from letters import services
-from letters.models import DeliveryBatch, Letter, LetterLog
-from letters.pdf import PdfFontMissing, batch_pdf
+from letters import review, services
+from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog
+from letters.pdf import PdfFontMissing, batch_pdf, labels_pdf
 from prisoners.models import Facility
 
 # Pending counts on the admin index (letters/templatetags/letters_admin.py).
@@ -87,14 +91,73 @@ class LetterAdminForm(forms.ModelForm):
         fields = ["translation", "needs_translation"]
 
 
+def selection_context(request, queryset, name: str) -> dict:
+    """What a confirmation page lists, and how it passes the selection on.
+
+    "Select all" is passed on as such (with the filters in the address), so
+    thousands of letters never become thousands of form fields.
+    """
+    select_across = request.POST.get("select_across") == "1"
+    return {
+        name: queryset[:100] if select_across else queryset,
+        "count": queryset.count(),
+        "select_across": select_across,
+    }
+
+
+class BulkDecisionMixin:
+    """Admin actions deciding many items at once (letters.services.bulk_decide).
+
+    Up to BULK_INLINE_MAX items are decided in the request, in one
+    transaction, all or nothing; "select all" beyond that becomes a BulkJob
+    for the worker, and the moderator gets a link to follow its progress.
+    """
+
+    def bulk_decide(self, request, queryset, *, kind: str, params: dict, done_message):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        if len(ids) > settings.BULK_INLINE_MAX:
+            job = services.bulk_job_start(kind=kind, ids=ids, params=params, moderator=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    ngettext(
+                        "%(n)d item is being decided by the worker in the background.",
+                        "%(n)d items are being decided by the worker in the background.",
+                        len(ids),
+                    )
+                    % {"n": len(ids)},
+                    reverse("admin:letters_bulkjob_change", args=[job.pk]),
+                    _("Follow its progress."),
+                ),
+                messages.INFO,
+            )
+            return
+        result = services.bulk_decide(kind=kind, ids=ids, params=params, moderator=request.user)
+        n, left = len(result.done), len(result.skipped)
+        text = done_message(n)
+        if left:
+            text = "{} {}".format(
+                text,
+                ngettext(
+                    "%(n)d was not in a state to take this decision and was left as it was.",
+                    "%(n)d were not in a state to take this decision and were left as they were.",
+                    left,
+                )
+                % {"n": left},
+            )
+        self.message_user(request, text, messages.SUCCESS if n else messages.WARNING)
+
+
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
     form = LetterAdminForm
     list_display = [
         "id",
         "prisoner",
         "kind",
         "status",
+        "first_line",
         "sender_name",
         "country",
         "language",
@@ -169,6 +232,29 @@ class LetterAdmin(admin.ModelAdmin):
         "mark_reply_received",
     ]
 
+    def get_urls(self):
+        # The review queue (letters/review.py).
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "review/",
+                view(review.queue_view),
+                {"admin_site": self.admin_site},
+                name="letters_letter_review",
+            ),
+            path(
+                "review/<int:pk>/",
+                view(review.decide_view),
+                {"admin_site": self.admin_site},
+                name="letters_letter_review_decide",
+            ),
+        ] + super().get_urls()
+
+    @admin.display(description=_("first line"))
+    def first_line(self, obj):
+        # The start of the text on one line: a greeting alone says too little.
+        return Truncator(" ".join(obj.body.split())).chars(80)
+
     @admin.display(description=_("text"))
     def body_shown(self, obj):
         # The writer's text, escaped line by line; only our <br> is markup.
@@ -223,11 +309,14 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected letters"), permissions=["change"])
     def approve(self, request, queryset):
-        self._each(
+        self.bulk_decide(
             request,
             queryset,
-            lambda letter: services.letter_approve(letter=letter, moderator=request.user),
-            lambda n: ngettext("Approved %d letter.", "Approved %d letters.", n) % n,
+            kind=BulkJob.Kind.LETTERS_APPROVE,
+            params={},
+            done_message=lambda n: (
+                ngettext("Approved %(n)d letter.", "Approved %(n)d letters.", n) % {"n": n}
+            ),
         )
 
     @admin.action(description=_("Reject selected letters…"), permissions=["change"])
@@ -235,16 +324,17 @@ class LetterAdmin(admin.ModelAdmin):
         if "confirm" in request.POST:
             form = RejectForm(request.POST)
             if form.is_valid():
-                self._each(
+                self.bulk_decide(
                     request,
                     queryset,
-                    lambda letter: services.letter_reject(
-                        letter=letter,
-                        moderator=request.user,
-                        reason=form.cleaned_data["reason"],
-                        note=form.cleaned_data["note"],
+                    kind=BulkJob.Kind.LETTERS_REJECT,
+                    params={
+                        "reason": form.cleaned_data["reason"],
+                        "note": form.cleaned_data["note"],
+                    },
+                    done_message=lambda n: (
+                        ngettext("Rejected %(n)d letter.", "Rejected %(n)d letters.", n) % {"n": n}
                     ),
-                    lambda n: ngettext("Rejected %d letter.", "Rejected %d letters.", n) % n,
                 )
                 return None
         else:
@@ -256,7 +346,7 @@ class LetterAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": _("Reject letters"),
                 "form": form,
-                "letters": queryset,
+                **selection_context(request, queryset, "letters"),
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
@@ -401,17 +491,12 @@ class BatchLetterInline(admin.TabularInline):
 class DeliveryBatchAdmin(admin.ModelAdmin):
     list_display = ["id", "facility", "letter_count", "created_by", "created_at", "posted_at"]
     list_filter = [PostedFilter, "facility"]
-    readonly_fields = [
-        "facility",
-        "created_by",
-        "created_at",
-        "posted_at",
-        "posted_by",
-        "pdf_link",
-    ]
+    readonly_fields = ["facility", "created_by", "created_at", "posted_at", "posted_by"]
     fields = readonly_fields
     inlines = [BatchLetterInline]
     actions = ["mark_posted"]
+    # Print, Address labels, Mark posted, Mark returned above the form.
+    change_form_template = "letters/admin/deliverybatch_change_form.html"
 
     def get_queryset(self, request):
         return (
@@ -425,16 +510,6 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
     def letter_count(self, obj):
         return obj.n_letters
 
-    @admin.display(description=_("print"))
-    def pdf_link(self, obj):
-        if not obj.pk:
-            return ""
-        return format_html(
-            '<a class="button" href="{}">{}</a>',
-            reverse("admin:letters_deliverybatch_pdf", args=[obj.pk]),
-            _("Download the PDF to print"),
-        )
-
     def has_add_permission(self, request):
         # Batches are made from approved letters (the letters list's action).
         return False
@@ -442,31 +517,137 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: the page's actions are its buttons, not Save.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete_link": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
+        def view(fn, name, **kwargs):
+            return path(
+                f"<int:pk>/{name}/",
+                self.admin_site.admin_view(fn),
+                kwargs,
+                name=f"letters_deliverybatch_{name}",
+            )
+
         return [
-            path(
-                "<int:pk>/pdf/",
-                self.admin_site.admin_view(self.pdf_view),
-                name="letters_deliverybatch_pdf",
-            ),
+            view(self.pdf_view, "pdf", kind="letters"),
+            view(self.pdf_view, "labels", kind="labels"),
+            view(self.confirm_view, "posted", step="posted"),
+            view(self.confirm_view, "returned", step="returned"),
         ] + super().get_urls()
 
-    def pdf_view(self, request, pk):
-        if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
+    def _batch(self, request, pk, *, change: bool) -> DeliveryBatch:
         batch = get_object_or_404(DeliveryBatch.objects.select_related("facility"), pk=pk)
+        allowed = (
+            self.has_change_permission(request, batch)
+            if change
+            else self.has_view_permission(request, batch)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return batch
+
+    def _back(self, batch):
+        return HttpResponseRedirect(reverse("admin:letters_deliverybatch_change", args=[batch.pk]))
+
+    def pdf_view(self, request, pk, kind):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        batch = self._batch(request, pk, change=False)
+        make = batch_pdf if kind == "letters" else labels_pdf
         try:
-            content = batch_pdf(batch=batch)
+            content = make(batch=batch)
         except PdfFontMissing as e:
             self.message_user(request, str(e), messages.ERROR)
-            return HttpResponseRedirect(
-                reverse("admin:letters_deliverybatch_change", args=[batch.pk])
-            )
+            return self._back(batch)
         response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="letters-batch-{batch.pk}.pdf"'
+        response["Content-Disposition"] = f'attachment; filename="{kind}-batch-{batch.pk}.pdf"'
         return response
+
+    def confirm_view(self, request, pk, step):
+        """Mark posted / Mark returned: a confirmation page (GET), then the deed (POST)."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        batch = self._batch(request, pk, change=True)
+        if request.method == "POST":
+            try:
+                message = (
+                    self._post(request, batch) if step == "posted" else self._return(request, batch)
+                )
+            except services.LetterError as e:
+                self.message_user(request, str(e), messages.ERROR)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+            return self._back(batch)
+        waiting = Letter.Status.PRINTED if step == "posted" else Letter.Status.POSTED
+        n = batch.letters.filter(status=waiting).count()
+        if step == "posted":
+            title = _("Mark batch %(id)s as posted?") % {"id": batch.pk}
+            question = ngettext(
+                "%(n)d printed letter becomes posted and its writer is e-mailed once.",
+                "%(n)d printed letters become posted and each writer is e-mailed once.",
+                n,
+            ) % {"n": n}
+            button = _("Yes, mark posted")
+        else:
+            title = _("Mark batch %(id)s as returned?") % {"id": batch.pk}
+            question = ngettext(
+                "%(n)d posted letter is marked returned to sender. Letters already answered "
+                "stay as they are.",
+                "%(n)d posted letters are marked returned to sender. Letters already answered "
+                "stay as they are.",
+                n,
+            ) % {"n": n}
+            button = _("Yes, mark returned")
+        return TemplateResponse(
+            request,
+            "letters/admin/deliverybatch_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "question": question,
+                "button": button,
+                "batch": batch,
+                "opts": self.model._meta,
+            },
+        )
+
+    def _post(self, request, batch) -> str:
+        batch = services.batch_mark_posted(batch=batch, moderator=request.user)
+        n = batch.letters.filter(status=Letter.Status.POSTED, posted_at=batch.posted_at).count()
+        return ngettext(
+            "Batch %(id)d marked posted: %(n)d letter posted, its writer will be e-mailed.",
+            "Batch %(id)d marked posted: %(n)d letters posted, their writers will be e-mailed.",
+            n,
+        ) % {"id": batch.pk, "n": n}
+
+    def _return(self, request, batch) -> str:
+        if batch.posted_at is None:
+            raise services.LetterError(_("This batch has not been posted yet."))
+        # All or nothing: one transaction over the batch's posted letters.
+        with transaction.atomic():
+            letters = list(batch.letters.filter(status=Letter.Status.POSTED).order_by("pk"))
+            if not letters:
+                raise services.LetterError(
+                    _("No letter of this batch is waiting as posted: nothing to mark returned.")
+                )
+            for letter in letters:
+                services.letter_mark_outcome(
+                    letter=letter, moderator=request.user, status=Letter.Status.RETURNED
+                )
+        return ngettext(
+            "Batch %(id)d: %(n)d letter marked returned.",
+            "Batch %(id)d: %(n)d letters marked returned.",
+            len(letters),
+        ) % {"id": batch.pk, "n": len(letters)}
 
     @admin.action(description=_("Mark as posted and tell the writers"), permissions=["change"])
     def mark_posted(self, request, queryset):
@@ -483,3 +664,45 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
                 ngettext("%d batch marked posted.", "%d batches marked posted.", done) % done,
                 messages.SUCCESS,
             )
+
+
+@admin.register(BulkJob)
+class BulkJobAdmin(admin.ModelAdmin):
+    """Large bulk decisions the worker runs: how far each got, and how it ended."""
+
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "progress",
+        "done",
+        "skipped",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "kind"]
+    fields = [
+        "kind",
+        "status",
+        "progress",
+        "done",
+        "skipped",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("progress"))
+    def progress(self, job):
+        return _("%(position)d of %(total)d") % {"position": job.position, "total": job.total}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -148,6 +148,20 @@ class Letter(models.Model):
     email_erased_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("e-mail erased at")
     )
+    # The review queue's claim (config/review.py): who is reading it now,
+    # and until when the others' queues pass it by.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("in review by"),
+    )
+    claimed_until = models.DateTimeField(
+        _("in review until"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("letter")
@@ -287,3 +301,63 @@ class LetterLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class BulkJob(models.Model):
+    """A moderator's decision on more items than one request should carry.
+
+    The worker runs it in chunks, each chunk one transaction that also
+    advances ``position``: a chunk is all done or not at all, a task
+    delivered twice resumes where the last one committed, and the page
+    shows how far it got (letters.services.bulk_job_*).
+    """
+
+    class Kind(models.TextChoices):
+        LETTERS_APPROVE = "letters_approve", _("Approve letters")
+        LETTERS_REJECT = "letters_reject", _("Reject letters")
+        EVENTS_PUBLISH = "events_publish", _("Publish events")
+        EVENTS_REJECT = "events_reject", _("Reject events")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("decision"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    ids = models.JSONField(_("items"), default=list)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    total = models.PositiveIntegerField(_("items chosen"), default=0)
+    position = models.PositiveIntegerField(_("items handled"), default=0)
+    done = models.PositiveIntegerField(_("items changed"), default=0)
+    skipped = models.PositiveIntegerField(_("items left as they were"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("moderator"),
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk decision")
+        verbose_name_plural = _("bulk decisions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(position__lte=models.F("total")), name="bulkjob_position_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(kind)s: %(position)d of %(total)d") % {
+            "kind": self.get_kind_display(),
+            "position": self.position,
+            "total": self.total,
+        }

@@ -24,17 +24,21 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigns import services as ledger
 from campaigns.models import ActionKind, Campaign
-from letters.models import TRANSITIONS, DeliveryBatch, Letter, LetterLog
+from config.lookups import insert_rows  # and registers field__any_of
+from letters.models import TRANSITIONS, BulkJob, DeliveryBatch, Letter, LetterLog
 from outbox import services as outbox
 from prisoners.models import Facility, Imprisonment, Prisoner
 
@@ -242,45 +246,224 @@ def letter_withdraw(*, token: str) -> Letter:
 # --- moderation -----------------------------------------------------------------
 
 
-def letter_approve(*, letter: Letter, moderator) -> Letter:
-    with transaction.atomic():
-        letter = _lock(letter)
-        before = _move(letter, Letter.Status.APPROVED)
-        letter.moderated_by = moderator
-        letter.moderated_at = timezone.now()
-        letter.reject_reason = ""
-        letter.save(update_fields=["status", "moderated_by", "moderated_at", "reject_reason"])
-        ledger.action_record(
-            source=letter,
+class BulkResult(NamedTuple):
+    """What a bulk decision did: the letters it changed and those it left as they were."""
+
+    done: list[int]
+    skipped: list[int]
+
+
+_LOCKED_FIELDS = ("pk", "status", "kind", "campaign_id", "country", "prisoner_id", "created_at")
+
+
+def _letters_lock(ids: Iterable[int]) -> list[SimpleNamespace]:
+    """Step 1 of the ledger's lock order: the letters' rows only, in id order.
+
+    Plain values, not model instances: a bulk decision reads five fields of
+    each letter, and building 500 instances cost more than the statements.
+    """
+    return [
+        SimpleNamespace(**dict(zip(_LOCKED_FIELDS, row, strict=True)))
+        for row in Letter.objects.select_for_update(of=("self",))
+        .filter(pk__any_of=sorted(set(ids)))
+        .order_by("pk")
+        .values_list(*_LOCKED_FIELDS)
+    ]
+
+
+def _logs_write(letters, *, actor, action, before: dict, note: str = "", batch=None) -> None:
+    """One INSERT for the log rows of letters that all moved to one status."""
+    # Ids, not instances: setting a relation costs more than the INSERT's share.
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    batch_id = batch.pk if batch is not None else None
+    note = note[:300]
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert_rows(
+        LetterLog._meta.db_table,
+        ["letter_id", "at", "actor_id", "action", "from_status", "to_status", "note", "batch_id"],
+        [
+            (letter.pk, at, actor_id, action, before[letter.pk], letter.status, note, batch_id)
+            for letter in letters
+        ],
+    )
+
+
+def _letter_actions(letters: list[Letter]) -> list[ledger.ActionSpec]:
+    """What approved letters yield: one action each (the counting rules above)."""
+    return [
+        ledger.ActionSpec(
+            source_id=letter.pk,
             kind=_action_kind(letter),
-            campaign=letter.campaign,
-            country=letter.country.code,
-            prisoner=letter.prisoner,
+            campaign_id=letter.campaign_id,
+            country=getattr(letter.country, "code", letter.country),
+            quantity=1,
+            prisoner_id=letter.prisoner_id,
             occurred_at=letter.created_at,
         )
-        _log(letter, actor=moderator, action=LetterLog.Action.APPROVED, before=before)
-    return letter
+        for letter in letters
+    ]
+
+
+def _decide(ids: Iterable[int], to: str) -> tuple[list[Letter], list[int], dict]:
+    letters = _letters_lock(ids)
+    movable = [letter for letter in letters if to in TRANSITIONS[letter.status]]
+    before = {letter.pk: letter.status for letter in movable}
+    for letter in movable:
+        letter.status = to
+    moved = {letter.pk for letter in movable}
+    skipped = sorted(set(ids) - moved)
+    return movable, skipped, before
+
+
+def letters_approve(*, ids: Iterable[int], moderator) -> BulkResult:
+    """Approve letters in one transaction, set-based; those that cannot be are left.
+
+    The letters become approved, each yields its action (the tallies take
+    them in one statement per table), and each gets its log row: about a
+    dozen statements for 3 letters or for 500.
+    """
+    ids = list(ids)
+    with transaction.atomic():
+        letters, skipped, before = _decide(ids, Letter.Status.APPROVED)
+        if letters:
+            Letter.objects.filter(pk__any_of=list(before)).update(
+                status=Letter.Status.APPROVED,
+                moderated_by=moderator,
+                moderated_at=timezone.now(),
+                reject_reason="",
+            )
+            ledger.actions_replace(
+                source_type=ContentType.objects.get_for_model(Letter),
+                source_ids=before,
+                specs=_letter_actions(letters),
+            )
+            _logs_write(letters, actor=moderator, action=LetterLog.Action.APPROVED, before=before)
+    return BulkResult(done=sorted(before), skipped=skipped)
+
+
+def letters_reject(*, ids: Iterable[int], moderator, reason: str, note: str = "") -> BulkResult:
+    """Reject letters in one transaction; approved ones leave the ledger with it."""
+    if reason not in Letter.RejectReason.values:
+        raise LetterError(_("Choose a reason for rejecting the letter."))
+    ids = list(ids)
+    with transaction.atomic():
+        letters, skipped, before = _decide(ids, Letter.Status.REJECTED)
+        if letters:
+            Letter.objects.filter(pk__any_of=list(before)).update(
+                status=Letter.Status.REJECTED,
+                moderated_by=moderator,
+                moderated_at=timezone.now(),
+                reject_reason=reason,
+            )
+            ledger.actions_replace(
+                source_type=ContentType.objects.get_for_model(Letter),
+                source_ids=before,
+                specs=[],
+            )
+            _logs_write(
+                letters,
+                actor=moderator,
+                action=LetterLog.Action.REJECTED,
+                before=before,
+                note=f"{Letter.RejectReason(reason).label}{': ' + note if note else ''}",
+            )
+    return BulkResult(done=sorted(before), skipped=skipped)
+
+
+def _one(letter: Letter, result: BulkResult, to: str) -> Letter:
+    if result.skipped:
+        current = Letter.objects.get(pk=letter.pk)
+        raise LetterError(
+            _("A letter that is “%(before)s” cannot become “%(after)s”.")
+            % {"before": current.get_status_display(), "after": Letter.Status(to).label}
+        )
+    return Letter.objects.select_related("prisoner", "campaign").get(pk=letter.pk)
+
+
+# --- bulk decisions, in the request or by the worker ------------------------------
+
+
+def bulk_decide(*, kind: str, ids: list[int], params: dict, moderator) -> BulkResult:
+    """One transaction: the decision ``kind`` on these items (letters or events)."""
+    from events import services as events
+
+    if kind == BulkJob.Kind.LETTERS_APPROVE:
+        return letters_approve(ids=ids, moderator=moderator)
+    if kind == BulkJob.Kind.LETTERS_REJECT:
+        return letters_reject(
+            ids=ids, moderator=moderator, reason=params["reason"], note=params.get("note", "")
+        )
+    if kind in (BulkJob.Kind.EVENTS_PUBLISH, BulkJob.Kind.EVENTS_REJECT):
+        if kind == BulkJob.Kind.EVENTS_PUBLISH:
+            done = events.events_publish(ids=ids, moderator=moderator)
+        else:
+            done = events.events_reject(ids=ids, moderator=moderator, reason=params["reason"])
+        return BulkResult(done=sorted(done), skipped=sorted(set(ids) - set(done)))
+    raise ValueError(f"unknown bulk decision {kind!r}")
+
+
+def bulk_job_start(*, kind: str, ids: list[int], params: dict, moderator) -> BulkJob:
+    """Hand a large selection to the worker; it starts once this commits."""
+    from letters.tasks import bulk_job_run
+
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            kind=kind,
+            ids=sorted(set(ids)),
+            params=params,
+            total=len(set(ids)),
+            created_by=moderator,
+        )
+        transaction.on_commit(lambda: bulk_job_run.delay(job.pk), robust=True)
+    return job
+
+
+def bulk_job_step(*, job_id: int) -> bool:
+    """Decide the job's next chunk in one transaction; False when nothing is left.
+
+    The job's row is locked and advanced in the chunk's transaction: a
+    failed chunk leaves both as they were, to be retried, and a second
+    delivery of the task waits here and then finds the chunk done.
+    """
+    with transaction.atomic():
+        job = (
+            BulkJob.objects.select_for_update(of=("self",))
+            .select_related("created_by")
+            .get(pk=job_id)
+        )
+        if job.status in (BulkJob.Status.DONE, BulkJob.Status.FAILED):
+            return False
+        chunk = job.ids[job.position : job.position + settings.BULK_CHUNK]
+        if chunk:
+            result = bulk_decide(
+                kind=job.kind, ids=chunk, params=job.params, moderator=job.created_by
+            )
+            job.done += len(result.done)
+            job.skipped += len(result.skipped)
+            job.position += len(chunk)
+        job.status = BulkJob.Status.RUNNING
+        if job.position >= job.total:
+            job.status = BulkJob.Status.DONE
+            job.finished_at = timezone.now()
+        job.save(update_fields=["status", "position", "done", "skipped", "finished_at"])
+        return job.status == BulkJob.Status.RUNNING
+
+
+def bulk_job_fail(*, job_id: int, error: str) -> None:
+    """Say where a job stopped: every chunk before it is done, the rest untouched."""
+    BulkJob.objects.filter(pk=job_id).exclude(status=BulkJob.Status.DONE).update(
+        status=BulkJob.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+def letter_approve(*, letter: Letter, moderator) -> Letter:
+    result = letters_approve(ids=[letter.pk], moderator=moderator)
+    return _one(letter, result, Letter.Status.APPROVED)
 
 
 def letter_reject(*, letter: Letter, moderator, reason: str, note: str = "") -> Letter:
-    if reason not in Letter.RejectReason.values:
-        raise LetterError(_("Choose a reason for rejecting the letter."))
-    with transaction.atomic():
-        letter = _lock(letter)
-        before = _move(letter, Letter.Status.REJECTED)
-        letter.moderated_by = moderator
-        letter.moderated_at = timezone.now()
-        letter.reject_reason = reason
-        letter.save(update_fields=["status", "moderated_by", "moderated_at", "reject_reason"])
-        ledger.action_withdraw(source=letter)
-        _log(
-            letter,
-            actor=moderator,
-            action=LetterLog.Action.REJECTED,
-            before=before,
-            note=f"{Letter.RejectReason(reason).label}{': ' + note if note else ''}",
-        )
-    return letter
+    result = letters_reject(ids=[letter.pk], moderator=moderator, reason=reason, note=note)
+    return _one(letter, result, Letter.Status.REJECTED)
 
 
 def letter_request_changes(
@@ -418,18 +601,16 @@ def batch_create(*, facility: Facility, letters: Iterable[Letter], moderator) ->
                     % {"prisoner": letter.prisoner}
                 )
         batch = DeliveryBatch.objects.create(facility=facility, created_by=moderator)
+        before = {letter.pk: letter.status for letter in locked}
         for letter in locked:
-            before = _move(letter, Letter.Status.PRINTED)
-            letter.batch = batch
-            letter.is_held = False
-            letter.save(update_fields=["status", "batch", "is_held"])
-            _log(
-                letter,
-                actor=moderator,
-                action=LetterLog.Action.PRINTED,
-                before=before,
-                batch=batch,
-            )
+            letter.status = Letter.Status.PRINTED
+        # Set-based: one UPDATE and one INSERT of log rows, whatever the size.
+        Letter.objects.filter(pk__any_of=list(before)).update(
+            status=Letter.Status.PRINTED, batch=batch, is_held=False
+        )
+        _logs_write(
+            locked, actor=moderator, action=LetterLog.Action.PRINTED, before=before, batch=batch
+        )
     return batch
 
 
@@ -472,23 +653,29 @@ def batch_mark_posted(*, batch: DeliveryBatch, moderator, notify: bool = True) -
             batch.letters.select_for_update(of=("self",))
             .select_related("prisoner")
             .filter(status=Letter.Status.PRINTED)
+            .order_by("pk")
         )
+        before = {letter.pk: letter.status for letter in letters}
         per_prisoner: dict[int, int] = {}
         for letter in letters:
-            before = _move(letter, Letter.Status.POSTED)
+            letter.status = Letter.Status.POSTED
             letter.posted_at = now
-            letter.save(update_fields=["status", "posted_at"])
-            _log(
-                letter,
-                actor=moderator,
-                action=LetterLog.Action.POSTED,
-                before=before,
-                batch=batch,
-            )
             per_prisoner[letter.prisoner_id] = per_prisoner.get(letter.prisoner_id, 0) + 1
-        for prisoner_id, n in per_prisoner.items():
-            Prisoner.objects.filter(pk=prisoner_id).update(
-                letters_sent=F("letters_sent") + n, letters_last_posted_on=now.date()
+        Letter.objects.filter(pk__any_of=list(before)).update(
+            status=Letter.Status.POSTED, posted_at=now
+        )
+        _logs_write(
+            letters, actor=moderator, action=LetterLog.Action.POSTED, before=before, batch=batch
+        )
+        if per_prisoner:
+            # One UPDATE for every prisoner in the batch, each by their own count.
+            Prisoner.objects.filter(pk__in=per_prisoner).update(
+                letters_sent=F("letters_sent")
+                + Case(
+                    *(When(pk=pk, then=Value(n)) for pk, n in sorted(per_prisoner.items())),
+                    output_field=IntegerField(),
+                ),
+                letters_last_posted_on=now.date(),
             )
         prisoners_letters_recent_refresh(prisoner_ids=list(per_prisoner))
         if notify:
@@ -525,12 +712,20 @@ def prisoners_letters_recent_refresh(
     qs = Prisoner.objects.all()
     if prisoner_ids is not None:
         qs = qs.filter(pk__in=prisoner_ids)
-    changed = 0
-    # Few prisoners, few changes: only rows whose figure moved are written.
-    for pk, recent in qs.values_list("pk", "letters_recent"):
-        if recent != counts.get(pk, 0):
-            changed += Prisoner.objects.filter(pk=pk).update(letters_recent=counts.get(pk, 0))
-    return changed
+    moved = {
+        pk: counts.get(pk, 0)
+        for pk, recent in qs.values_list("pk", "letters_recent")
+        if recent != counts.get(pk, 0)
+    }
+    if not moved:
+        return 0
+    # Only rows whose figure moved are written, in one UPDATE.
+    return Prisoner.objects.filter(pk__in=moved).update(
+        letters_recent=Case(
+            *(When(pk=pk, then=Value(n)) for pk, n in sorted(moved.items())),
+            output_field=IntegerField(),
+        )
+    )
 
 
 def letters_erase_emails(*, retention_days: int, now: dt.datetime | None = None) -> int:

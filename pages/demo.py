@@ -67,7 +67,7 @@ def seed_prisoners() -> dict[str, Prisoner]:
         defaults={
             "name_original": "СИЗО-1",
             "address": "2 Valadarski St\n220030 Minsk\nBelarus",
-            "address_original": "ул. Володарского, 2\n220030 г. Минск\nБеларусь",
+            "address_original": "СИЗО-1\nул. Володарского, 2\n220030 г. Минск\nБеларусь",
             "city": "Minsk",
             "country": "BY",
         },

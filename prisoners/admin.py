@@ -28,7 +28,21 @@ class PrisonerAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ImprisonmentInline, CaseEventInline]
     fieldsets = [
-        (None, {"fields": ["name", "name_original", "slug", "status", "is_published", "photo"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "name_original",
+                    "patronymic",
+                    "birth_year",
+                    "slug",
+                    "status",
+                    "is_published",
+                    "photo",
+                ]
+            },
+        ),
         (None, {"fields": ["bio", "charges", "sentence"]}),
         (None, {"fields": ["birthday_month", "birthday_day"]}),
         (None, {"fields": ["accepts_letters", "letter_languages"]}),

@@ -18,6 +18,8 @@ class PrisonerAdminForm(forms.ModelForm):
         fields = [
             "name",
             "name_original",
+            "patronymic",
+            "birth_year",
             "slug",
             "status",
             "is_published",

@@ -1,3 +1,6 @@
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -6,6 +9,22 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from prisoners.languages import LETTER_LANGUAGE_NAMES
+
+# Year of birth: nobody in custody was born before 1900, and nobody under 14
+# (the lowest age of criminal responsibility in Belarus and Russia) is a
+# political prisoner we write to.
+BIRTH_YEAR_MIN = 1900
+YOUNGEST_AGE = 14
+
+
+def validate_birth_year(year: int) -> None:
+    latest = dt.date.today().year - YOUNGEST_AGE
+    if not BIRTH_YEAR_MIN <= year <= latest:
+        raise ValidationError(
+            _("Enter a year of birth between %(first)s and %(last)s."),
+            params={"first": BIRTH_YEAR_MIN, "last": latest},
+            code="birth_year",
+        )
 
 
 class Facility(models.Model):
@@ -52,6 +71,21 @@ class Prisoner(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     name_original = models.CharField(_("name in the original script"), max_length=200, blank=True)
+    # Prisons in Belarus and Russia expect surname, first name, patronymic and
+    # year of birth on the envelope (letters/pdf.py prints them when set).
+    patronymic = models.CharField(
+        _("patronymic"),
+        max_length=100,
+        blank=True,
+        help_text=_("Printed on envelopes after the name, e.g. Viktaravich."),
+    )
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"),
+        null=True,
+        blank=True,
+        validators=[validate_birth_year],
+        help_text=_("Printed on envelopes: prisons tell people with the same name apart by it."),
+    )
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     photo = models.ImageField(_("photo"), upload_to="prisoners/", blank=True)
     bio = models.TextField(_("biography"), blank=True)
@@ -118,6 +152,10 @@ class Prisoner(models.Model):
                 ),
                 name="prisoner_birthday_complete",
             ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=BIRTH_YEAR_MIN),
+                name="prisoner_birth_year_plausible",
+            ),
         ]
 
     def __str__(self):
@@ -127,8 +165,6 @@ class Prisoner(models.Model):
         return reverse("prisoners:detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         from prisoners.services import birthday_is_valid
 
         if (self.birthday_month is None) != (self.birthday_day is None):

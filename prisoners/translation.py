@@ -9,7 +9,7 @@ from prisoners.models import CaseEvent, Facility, Prisoner
 
 @register(Prisoner)
 class PrisonerTranslation(TranslationOptions):
-    fields = ("name", "bio", "charges", "sentence")
+    fields = ("name", "patronymic", "bio", "charges", "sentence")
 
 
 @register(Facility)

@@ -3,7 +3,8 @@
 Split by concern; import the package (``from campaigns import services``)
 and call ``services.<name>``: every public function is re-exported here.
 
-* ``ledger``: action_record / action_withdraw, offline reports.
+* ``ledger``: action_record / action_withdraw, actions_replace (set-based,
+  for bulk decisions), offline reports.
 * ``tallies``: the rows summed from the ledger, their refresh and reconcile.
 * ``signatures``: the double opt-in signature.
 * ``maps``: the PNG/SVG map drawn from a campaign's tally rows.
@@ -37,15 +38,33 @@ How a tally stays exact (DESIGN, "Tallies, precisely"):
 Lock order. Every transaction that writes the ledger takes its locks in
 this order, and nothing takes them in another:
 
-1. the source row, locked by the caller that changes its state (the letter,
-   the event, the signature; select_for_update) before it calls in here;
-2. the Action row (select_for_update on the source's action of that kind);
+1. the source rows, locked by the caller that changes their state, only
+   them (select_for_update(of=("self",))) and, for many, in id order: the
+   letters (letters.services: letters_approve, letters_reject, one by one
+   or in bulk), the events (events.services.events_moderate, and
+   event_report_save before it writes the report), the signature
+   (signature_confirm); an offline report is locked by its own UPDATE;
+2. the Action rows (select_for_update(of=("self",)) on the sources' actions,
+   in id order: action_record, action_withdraw, actions_replace);
 3. on PostgreSQL, advisory keys standing for "the tallies of campaign N",
    in campaign id order, then the one global key, all shared: writers do not
    wait for one another, and a recompute takes one key exclusively, so it
    never interleaves with a difference;
 4. the tally rows, table by table (campaign, campaign day, global, global
-   day, prisoner) and in key order within a table.
+   day, prisoner) and in key order within a table: a bulk write adds with
+   one multi-row upsert whose rows are in key order, and takes away after
+   locking the rows it takes from with SELECT ... ORDER BY key FOR UPDATE.
+
+At commit PostgreSQL checks the new rows' foreign keys (Django makes them
+deferred), taking FOR KEY SHARE on the campaign and prisoner rows. That
+conflicts only with FOR UPDATE on those rows, which is why no writer may
+take one: a plain select_for_update() with select_related("campaign")
+deadlocked bulk approvals against signature confirmations (issue 11;
+tests/campaigns/test_concurrency.py runs both at once).
+
+The campaign totals refresh and the recompute write the campaign row with
+an UPDATE of non-key columns (FOR NO KEY UPDATE), which does not conflict
+with FOR KEY SHARE.
 
 An advisory key stands in for "the campaign row" of CONVENTIONS.md: the
 campaign row itself is written by the on-commit marker and the totals
@@ -58,9 +77,11 @@ deadlock this once caused).
 """
 
 from campaigns.services.ledger import (
+    ActionSpec,
     LedgerError,
     action_record,
     action_withdraw,
+    actions_replace,
     offline_report_delete,
     offline_report_save,
 )
@@ -86,11 +107,13 @@ from campaigns.services.tallies import (
 
 __all__ = [
     "SIGNATURE_RESEND_AFTER",
+    "ActionSpec",
     "LedgerError",
     "SignatureError",
     "SignatureSubmission",
     "action_record",
     "action_withdraw",
+    "actions_replace",
     "campaign_map_render",
     "campaign_tallies_recompute",
     "campaign_totals_refresh",

@@ -28,4 +28,21 @@ def letters_pending(context):
         approved=Count("pk", filter=Q(status=Letter.Status.APPROVED)),
         printed=Count("pk", filter=Q(status=Letter.Status.PRINTED)),
     )
-    return {"show": True, "counts": counts, "translatable": ",".join(TRANSLATABLE)}
+    return {
+        "show": True,
+        "counts": counts,
+        "translatable": ",".join(TRANSLATABLE),
+        "request": context["request"],
+    }
+
+
+@register.inclusion_tag("letters/admin/_review_link.html", takes_context=True)
+def letters_review_link(context):
+    """“Review queue (N waiting)”, for moderators and superusers."""
+    from config import review as claims
+    from letters import review
+
+    user = context["request"].user
+    if not user.has_perm("letters.change_letter"):
+        return {"show": False}
+    return {"show": True, "waiting": claims.claims_waiting(waiting=review.waiting(), user=user)}

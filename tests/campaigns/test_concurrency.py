@@ -125,3 +125,58 @@ def test_a_confirmation_during_a_recompute_waits_instead_of_deadlocking(postgres
     errors = _run_in_threads([recompute, confirm])
     assert errors == []
     assert Tally.objects.get(campaign=campaign, country="LT", kind="signature").quantity == 1
+
+
+def test_bulk_approvals_and_signature_confirmations_at_once_end_equal_to_a_recount(
+    postgresql, monkeypatch
+):
+    # Issue 11: 15 of 21 bulk approvals of 100 letters and 4 confirmations
+    # answered 500 (deadlock) when they ran at the same moment.
+    from letters import services as letters
+    from tests.letters.test_bulk import letters as make_letters
+
+    monkeypatch.setattr(services.tallies, "_map_render_enqueue", lambda campaign_id: None)
+    campaign = factories.make_campaign()
+    prisoner = factories.make_prisoner()
+    moderator = factories.make_user(is_staff=True)
+    batches = [make_letters(prisoner, 40, campaign=campaign) for _ in range(6)]
+    signatures = [
+        Signature.objects.create(
+            campaign=campaign,
+            display_name=f"Signer {i}",
+            country=["LT", "PL", "DE"][i % 3],
+            email=f"s{i}@example.org",
+            token=f"concurrent-{i}",
+        )
+        for i in range(18)
+    ]
+
+    def approve(batch):
+        # Two approvals of the same letters race too: each letter counts once.
+        return lambda: letters.letters_approve(ids=[x.pk for x in batch], moderator=moderator)
+
+    def confirm(chunk):
+        def job():
+            for signature in chunk:
+                services.signature_confirm(token=signature.token)
+
+        return job
+
+    jobs = [approve(b) for b in batches] + [approve(batches[0])]
+    jobs += [confirm(signatures[i::6]) for i in range(6)]
+    jobs.append(lambda: services.campaign_tallies_recompute(campaign_id=campaign.pk))
+    errors = _run_in_threads(jobs)
+    assert errors == []
+
+    assert Action.objects.filter(kind="signature").count() == 18
+    assert Action.objects.filter(kind__in=["letter", "postcard"]).count() == 240
+    recount = Counter()
+    for action in Action.objects.filter(campaign=campaign):
+        recount[(action.country, action.kind)] += action.quantity
+    tallied = Counter(
+        {(t.country, t.kind): t.quantity for t in Tally.objects.filter(campaign=campaign)}
+    )
+    assert tallied == +recount
+    assert sum(GlobalTally.objects.values_list("quantity", flat=True)) == 258
+    assert services.campaign_tallies_recompute(campaign_id=campaign.pk) is False
+    assert services.global_tallies_recompute() is False

@@ -2,7 +2,8 @@
 
 Campaign tallies and the global ones (country and kind, day, prisoner), with
 actions in a campaign, moved between campaigns, or in none, and events that
-are published, rejected, reported on, or have their report hidden.
+are published, rejected, reported on, or have their report hidden, and letters
+approved and rejected in bulk.
 """
 
 import datetime as dt
@@ -26,9 +27,11 @@ from campaigns.models import (
 )
 from events import services as event_services
 from events.models import Event, EventReport
+from letters import services as letter_services
 from tests import factories
 from tests.events.conftest import make_event
 from tests.factories import committed
+from tests.letters.test_bulk import letters as make_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +57,10 @@ event_report = st.tuples(
     st.just("event_report"), st.integers(0, 2), st.integers(0, 30), st.integers(0, 30)
 )
 event_hide_report = st.tuples(st.just("event_hide_report"), st.integers(0, 2))
+# Bulk decisions on a subset of six letters (a bit mask): approve, or reject
+# (which takes approved ones out again).
+letters_approve = st.tuples(st.just("letters_approve"), st.integers(1, 63))
+letters_reject = st.tuples(st.just("letters_reject"), st.integers(1, 63))
 steps_strategy = st.lists(
     st.one_of(
         record,
@@ -65,6 +72,8 @@ steps_strategy = st.lists(
         event_reject,
         event_report,
         event_hide_report,
+        letters_approve,
+        letters_reject,
     ),
     max_size=25,
 )
@@ -135,6 +144,9 @@ def test_it_ends_equal_to_a_recount_after_any_interleaving(monkeypatch, steps):
         make_event(organiser, campaign=None, country="PL"),
         make_event(organiser, campaign=campaigns[1], country="BE", prisoners=[prisoners[1]]),
     ]
+    letters = make_letters(prisoners[0], 3, campaign=campaigns[0]) + make_letters(
+        prisoners[1], 3, countries=("JP", "DE")
+    )
     for step in steps:
         with committed():
             if step[0] == "record":
@@ -173,6 +185,12 @@ def test_it_ends_equal_to_a_recount_after_any_interleaving(monkeypatch, steps):
             elif step[0] == "event_hide_report":
                 EventReport.objects.filter(event=events[step[1]]).update(is_published=False)
                 event_services.event_ledger_sync(event=Event.objects.get(pk=events[step[1]].pk))
+            elif step[0] == "letters_approve":
+                chosen = [x.pk for i, x in enumerate(letters) if step[1] >> i & 1]
+                letter_services.letters_approve(ids=chosen, moderator=moderator)
+            elif step[0] == "letters_reject":
+                chosen = [x.pk for i, x in enumerate(letters) if step[1] >> i & 1]
+                letter_services.letters_reject(ids=chosen, moderator=moderator, reason="spam")
             else:  # a task delivered again after it already ran
                 tasks.tallies_refresh(campaigns[step[1]].pk)
         for campaign in campaigns:

@@ -95,18 +95,22 @@ def test_a_letter_goes_from_a_visitor_through_moderation_into_the_post(
     expect(page.get_by_text("made with 1 letter for SIZA-1")).to_be_visible()
     shoot("5-batch")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the PDF to print").click()
+        page.get_by_role("link", name="Print letters (PDF)").click()
     pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
     text = pdf.pages[1].extract_text()
-    assert "ул. Володарского, 2" in text
     assert "greetings from Warsaw" in text
+    assert "— Kasia" in text
+    assert "ул. Володарского, 2" not in text  # the address is on the label
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Address labels (PDF)").click()
+    labels = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert "ул. Володарского, 2" in labels.pages[0].extract_text()
 
-    # Posted: the writer hears about it.
-    page.goto(live_server.url + "/admin/letters/deliverybatch/")
-    page.locator("input[name=_selected_action]").first.check()
-    page.locator("select[name=action]").select_option("mark_posted")
-    page.get_by_role("button", name="Go").click()
-    expect(page.get_by_text("1 batch marked posted.")).to_be_visible()
+    # Posted, from the batch page: it asks first. The writer hears about it.
+    page.get_by_role("link", name="Mark posted…").click()
+    expect(page.get_by_text("1 printed letter becomes posted")).to_be_visible()
+    page.get_by_role("button", name="Yes, mark posted").click()
+    expect(page.get_by_text("1 letter posted, its writer will be e-mailed")).to_be_visible()
     shoot("6-posted")
     assert Letter.objects.get().status == "posted"
     assert len(mail.outbox) == 2

@@ -310,8 +310,12 @@ def test_the_whole_delivery_makes_a_printable_pdf_and_e_mails_writers_once(
     cover = reader.pages[0].extract_text()
     assert "2 letters in this batch" in cover
     first = reader.pages[1].extract_text()
-    assert "ул. Володарского, 2" in first
-    assert "Алесь Бяляцкі" in first
+    # The address goes on the envelope's label, not on the letter.
+    assert "ул. Володарского, 2" not in first
+    labels = client.get(reverse("admin:letters_deliverybatch_labels", args=[batch.pk]))
+    label_text = PdfReader(io.BytesIO(labels.content)).pages[0].extract_text()
+    assert "ул. Володарского, 2" in label_text
+    assert "Бяляцкі Алесь" in label_text
     assert "Дарагі Алесь, вітаем з Кракава." in first
     assert "the lime trees" not in first  # make_letter's own text
     assert "Greetings from far away" in first
