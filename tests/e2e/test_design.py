@@ -87,7 +87,17 @@ def site(live_server):
         "/accounts/email/",
         "/accounts/password/change/",
     ]
-    return {"public": public, "activist": activist_pages, "user": activist, "writable": writable}
+    moderator = factories.make_user(email="moderator@example.org", is_staff=True, is_superuser=True)
+    make_event(activist, status=Event.Status.SUBMITTED, title="Vigil in Vilnius")
+    review_pages = ["/admin/letters/letter/review/", "/admin/events/event/review/"]
+    return {
+        "public": public,
+        "activist": activist_pages,
+        "review": review_pages,
+        "user": activist,
+        "moderator": moderator,
+        "writable": writable,
+    }
 
 
 def _signed_in(browser, live_server, user, **context_args):
@@ -158,6 +168,16 @@ def test_it_finds_no_accessibility_violations_at_desktop_and_phone_sizes(
                 ),
                 site["activist"],
             ),
+            (
+                _signed_in(
+                    browser,
+                    live_server,
+                    site["moderator"],
+                    viewport={"width": width, "height": height},
+                    bypass_csp=True,
+                ),
+                site["review"],
+            ),
         ]
         for context, paths in contexts:
             page = context.new_page()
@@ -176,7 +196,7 @@ def test_it_finds_no_accessibility_violations_at_desktop_and_phone_sizes(
         _audit(page, axe, page.url, problems, opened=True)
         audited += 1
         context.close()
-    assert audited == 2 * (len(site["public"]) + len(site["activist"]) + 1)
+    assert audited == 2 * (len(site["public"]) + len(site["activist"]) + len(site["review"]) + 1)
     assert problems == [], "\n".join(problems)
 
 
