@@ -48,9 +48,10 @@ def site(live_server):
         starts_on=dt.date.today() - dt.timedelta(days=3),
         ends_on=dt.date.today() + dt.timedelta(days=30),
     )
-    for code, n in {"PL": 24_561, "IT": 7_363, "JP": 5_727, "MT": 818}.items():
-        factories.make_report(campaign, country=code, quantity=n)
-        factories.make_report(campaign, country=code, kind="signature", quantity=n // 3)
+    # Two kinds (the table's other columns are all zero, so hidden), a large
+    # country and one drawn as a circle.
+    factories.make_report(campaign, country="PL", quantity=24_561)
+    factories.make_report(campaign, country="MT", kind="signature", quantity=818)
     activist = factories.make_user(email="activist@example.org")
     event = make_event(
         activist,
@@ -64,7 +65,6 @@ def site(live_server):
         "/map/",
         "/map/PL/",
         "/prisoners/",
-        "/prisoners/?status=died",
         "/prisoners/birthdays/",
         writable.get_absolute_url(),
         died.get_absolute_url(),
@@ -146,7 +146,7 @@ def _sideways(page, url, problems):
         problems.append(f"{url} @{page.viewport_size['width']}: {overflow}px sideways {wide}")
 
 
-def test_it_finds_no_accessibility_violations_at_desktop_and_phone_sizes(
+def test_it_finds_no_accessibility_violations_nor_sideways_scroll_on_any_page(
     browser, live_server, site
 ):
     axe = Axe()
@@ -196,22 +196,17 @@ def test_it_finds_no_accessibility_violations_at_desktop_and_phone_sizes(
         _audit(page, axe, page.url, problems, opened=True)
         audited += 1
         context.close()
+    # The smallest phone: no audit (the 390 px one covers the markup), only
+    # the sideways check, on the same pages.
+    for user, paths in ((None, site["public"]), (site["user"], site["activist"])):
+        size = {"viewport": {"width": 320, "height": 640}}
+        context = (
+            _signed_in(browser, live_server, user, **size) if user else browser.new_context(**size)
+        )
+        page = context.new_page()
+        for path in paths:
+            _open(page, live_server.url + path)
+            _sideways(page, live_server.url + path, problems)
+        context.close()
     assert audited == 2 * (len(site["public"]) + len(site["activist"]) + len(site["review"]) + 1)
-    assert problems == [], "\n".join(problems)
-
-
-def test_it_never_scrolls_sideways_on_a_small_phone(browser, live_server, site):
-    problems: list[str] = []
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    page = context.new_page()
-    for path in site["public"]:
-        _open(page, live_server.url + path)
-        _sideways(page, live_server.url + path, problems)
-    context.close()
-    context = _signed_in(browser, live_server, site["user"], viewport={"width": 320, "height": 640})
-    page = context.new_page()
-    for path in site["activist"]:
-        _open(page, live_server.url + path)
-        _sideways(page, live_server.url + path, problems)
-    context.close()
     assert problems == [], "\n".join(problems)
