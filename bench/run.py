@@ -665,6 +665,139 @@ def measure_map_render(names: dict, *, runs: int) -> dict:
     return out
 
 
+# --- staff data: import a prisoner list, export the ledger (issue 13) -------------
+
+STAFF_EXPORT_ROWS = 100_000
+
+
+def _peak_bytes(fn) -> int:
+    """Peak Python memory allocated while fn runs (tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def measure_staff_import() -> dict:
+    """The 1,500-row sample through django-import-export, as the admin runs it."""
+    import tablib
+
+    from prisoners.models import Prisoner
+    from prisoners.resources import FacilityResource, PrisonerResource
+    from prisoners.samples import generate as sample
+
+    def dataset(name):
+        return tablib.Dataset().load((sample.HERE / name).read_text(encoding="utf-8"), "csv")
+
+    facilities = FacilityResource().import_data(dataset("facilities-sample.csv"))
+    if facilities.has_errors() or facilities.has_validation_errors():
+        raise RuntimeError("the sample facilities did not import")
+    prisoners = dataset("prisoners-sample.csv")
+    out: dict = {"rows": len(prisoners)}
+
+    def run(dry_run):
+        result = PrisonerResource().import_data(prisoners, dry_run=dry_run)
+        if result.has_errors() or result.has_validation_errors():
+            raise RuntimeError("the sample prisoners did not import")
+        return result
+
+    # Memory first, on a preview (rolled back); times untraced (tracemalloc slows
+    # Python). Wall time and this process's CPU time: on a shared machine the
+    # first depends on the neighbours, the second much less (the database's own
+    # work is in PostgreSQL's processes, counted only in the wall time).
+    out["preview_peak_bytes"] = _peak_bytes(lambda: run(True))
+    for key, dry_run in (("preview", True), ("import", False), ("again", False)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = run(dry_run)
+        out[f"{key}_s"] = time.perf_counter() - wall
+        out[f"{key}_cpu_s"] = time.process_time() - cpu
+        out[f"{key}_totals"] = dict(result.totals)
+    out["first_totals"] = out["import_totals"]
+    out["prisoners_after"] = Prisoner.objects.filter(external_id__startswith="SAMPLE-").count()
+    return out
+
+
+def measure_staff_export(rows: int = STAFF_EXPORT_ROWS) -> dict:
+    """The ledger export (CSV and XLSX) over `rows` actions of one campaign."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.test import RequestFactory
+
+    from campaigns import exports
+    from campaigns.models import Action, Campaign, OfflineReport
+
+    campaign, _ = Campaign.objects.get_or_create(
+        slug="bench-export",
+        defaults={"title": "Export bench", "kind": "letter_marathon", "starts_on": dt.date.today()},
+    )
+    report_type = ContentType.objects.get_for_model(OfflineReport)
+    offset = 2 * gen.SOURCE_OFFSET
+    have = Action.objects.filter(campaign=campaign).count()
+    for start in range(have, rows, gen.BATCH):
+        Action.objects.bulk_create(
+            Action(
+                kind="letter",
+                campaign=campaign,
+                country=("PL", "LT", "DE", "BY")[i % 4],
+                source_type=report_type,
+                source_id=offset + i,
+            )
+            for i in range(start, min(rows, start + gen.BATCH))
+        )
+    request = RequestFactory().get("/")
+
+    def table(limit):
+        ids = Action.objects.filter(campaign=campaign).order_by("pk").values("pk")[:limit]
+        return exports.ledger_table(actions=Action.objects.filter(pk__in=ids), request=request)
+
+    def csv_bytes(limit):
+        return sum(len(line.encode()) for line in exports.csv_lines(table(limit)))
+
+    def xlsx_bytes(limit):
+        with tempfile.TemporaryFile() as target:
+            exports.xlsx_write(table(limit), target)
+            return target.tell()
+
+    out: dict = {"rows": rows}
+    for fmt, write in (("csv", csv_bytes), ("xlsx", xlsx_bytes)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        size = write(rows)
+        seconds = time.perf_counter() - wall
+        out[fmt] = {
+            "seconds": seconds,
+            "cpu_seconds": time.process_time() - cpu,
+            "bytes": size,
+            "peak_bytes": _peak_bytes(lambda write=write: write(rows)),
+            # The same export over a tenth of the rows: memory must not grow with them.
+            "peak_bytes_tenth": _peak_bytes(lambda write=write: write(rows // 10)),
+        }
+    return out
+
+
+def staff_data_main(args) -> dict:
+    """`bench/run.py --only staff-data`: the import and export figures alone."""
+    prepare_environment(args.db, args.redis_url, args.port)
+    say(f"database {args.db}: recreating and migrating")
+    recreate_database(args.db)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return measure_staff_data()
+
+
+def measure_staff_data() -> dict:
+    say("staff data: importing the 1,500-prisoner sample")
+    out = {"import": measure_staff_import()}
+    say(f"staff data: exporting {STAFF_EXPORT_ROWS:,} ledger rows")
+    out["export"] = measure_staff_export()
+    return out
+
+
 # --- main -----------------------------------------------------------------------
 
 
@@ -691,10 +824,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument(
         "--only",
-        choices=["bulk"],
-        help="run one part: bulk = bulk approval against its floor (no load, no ledger growth)",
+        choices=["bulk", "staff-data"],
+        help="run one part and print it (no HTTP load): bulk = bulk approval against "
+        "its floor; staff-data = import and export",
     )
     args = parser.parse_args(argv)
+    if args.only == "staff-data":
+        figures = staff_data_main(args)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "staff-data.json").write_text(json.dumps(figures, indent=2, default=str))
+        print(report.staff_data({"staff_data": figures}))
+        return
 
     missing = check_requirements()
     if missing:
@@ -770,6 +910,7 @@ def main(argv: list[str] | None = None) -> None:
     results["ledger"] = measure_ledger(names, runs=max(args.runs, 7))
     results["map_render"] = measure_map_render(names, runs=max(args.runs, 5))
     results["page_anatomy"] = measure_page_anatomy(names, runs=args.runs)
+    results["staff_data"] = measure_staff_data()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))

@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -7,15 +10,50 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from campaigns import services
-from campaigns.models import Action, Campaign, OfflineReport, Signature, Tally
+from campaigns import exports, materials, services
+from campaigns.models import (
+    Action,
+    Campaign,
+    CampaignMaterial,
+    OfflineReport,
+    Signature,
+    Tally,
+)
+
+
+class CampaignMaterialForm(forms.ModelForm):
+    class Meta:
+        model = CampaignMaterial
+        fields = ["campaign", "kind", "title", "file", "position"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # unchanged: checked when it was uploaded
+        try:
+            clean = materials.material_clean(upload)
+        except materials.MaterialRejected as refusal:
+            raise forms.ValidationError(str(refusal), code="material") from None
+        # Only the checked (for images: rebuilt) bytes are stored, under a
+        # name of our own (campaigns.models.material_upload_to).
+        self.instance.file_type = clean.file_type
+        self.instance.size = len(clean.data)
+        return ContentFile(clean.data, name=f"material.{clean.file_type}")
+
+
+class CampaignMaterialInline(TranslationTabularInline):
+    model = CampaignMaterial
+    form = CampaignMaterialForm
+    extra = 0
+    fields = ["kind", "title", "file", "position", "file_type", "size"]
+    readonly_fields = ["file_type", "size"]
 
 
 # Title, summary and description per language (campaigns/translation.py).
 @admin.register(Campaign)
-class CampaignAdmin(TranslationAdmin):
+class CampaignAdmin(exports.ExportActionsMixin, TranslationAdmin):
     list_display = [
         "title",
         "kind",
@@ -37,6 +75,7 @@ class CampaignAdmin(TranslationAdmin):
         "provenance",
     ]
     actions = ["recompute_tallies"]
+    inlines = [CampaignMaterialInline]
 
     @admin.display(description=_("where the total comes from"))
     def provenance(self, obj):
@@ -100,6 +139,9 @@ class CampaignAdmin(TranslationAdmin):
         # read before a refresh that committed meanwhile.
         m2m = {f.name for f in obj._meta.many_to_many}
         obj.save(update_fields=[name for name in form.fields if name not in m2m])
+
+    def export_table(self, request, queryset):
+        return exports.tallies_table(campaigns=queryset)
 
     @admin.action(description=_("Recompute tallies from the ledger"))
     def recompute_tallies(self, request, queryset):
@@ -198,8 +240,11 @@ def source_link(action: Action, user) -> str:
 
 
 @admin.register(Action)
-class ActionAdmin(ReadOnlyAdmin):
+class ActionAdmin(exports.ExportActionsMixin, ReadOnlyAdmin):
     """The ledger, read-only: actions change only through their sources."""
+
+    def export_table(self, request, queryset):
+        return exports.ledger_table(actions=queryset, request=request)
 
     list_display = ["occurred_at", "campaign", "kind", "quantity", "country", "source"]
     list_filter = ["kind", "campaign", SourceTypeFilter, LedgerCountryFilter]
@@ -245,8 +290,11 @@ class TallyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(exports.ExportActionsMixin, admin.ModelAdmin):
     """Signatures as their signers sent them; staff can only remove one."""
+
+    def export_table(self, request, queryset):
+        return exports.signatures_table(signatures=queryset)
 
     list_display = ["display_name", "country", "campaign", "created_at", "confirmed_at"]
     list_filter = ["campaign", "country", ("confirmed_at", admin.EmptyFieldListFilter)]

@@ -1,8 +1,11 @@
 import datetime as dt
+import re
+import secrets
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -33,6 +36,23 @@ class CampaignQuerySet(models.QuerySet):
         return self.published().active(today=today)
 
 
+_HASHTAG = re.compile(r"#\w+")
+
+
+def validate_hashtags(value: str) -> None:
+    """Hashtags separated by spaces: "#4august #bysoliday"."""
+    bad = [word for word in value.split() if not _HASHTAG.fullmatch(word)]
+    if bad:
+        raise ValidationError(
+            _(
+                "Write hashtags as # followed by letters, digits or _, separated by spaces "
+                "(not a hashtag: %(words)s)."
+            ),
+            code="hashtags",
+            params={"words": ", ".join(bad[:3])},
+        )
+
+
 class Campaign(models.Model):
     class Kind(models.TextChoices):
         LETTER_MARATHON = "letter_marathon", _("Letter marathon")
@@ -54,6 +74,21 @@ class Campaign(models.Model):
         Prisoner, verbose_name=_("prisoners"), related_name="campaigns", blank=True
     )
     is_published = models.BooleanField(_("published"), default=False)
+    # One set for every language: a hashtag is a search key, so the set
+    # holds the tags people use in each language ("#4august #4августа").
+    hashtags = models.CharField(
+        _("hashtags"),
+        max_length=200,
+        blank=True,
+        validators=[validate_hashtags],
+        help_text=_("Separated by spaces, each starting with #: shown ready to copy."),
+    )
+    how_to = models.TextField(
+        _("how to take part"),
+        blank=True,
+        max_length=2000,
+        help_text=_("A few short steps, shown with the materials."),
+    )
 
     # Written only by campaigns.services (totals refresh, recompute): what the
     # public pages read instead of counting the ledger.
@@ -111,10 +146,63 @@ class Campaign(models.Model):
         return min(100, self.actions_total * 100 // self.goal)
 
 
+def material_upload_to(instance, filename):
+    # A name of our own: the uploaded file's name can carry its author's
+    # name or a path from their computer.
+    return f"campaigns/materials/{secrets.token_hex(8)}.{instance.file_type}"
+
+
+class CampaignMaterial(models.Model):
+    """A poster, leaflet, badge or photo to download for the action.
+
+    Only files checked by campaigns.materials are stored: PDFs by their
+    first bytes, images rebuilt from their pixels (no metadata).
+    """
+
+    class Kind(models.TextChoices):
+        POSTER = "poster", _("Poster")
+        LEAFLET = "leaflet", _("Leaflet")
+        BADGE = "badge", _("Badge")
+        PHOTO = "photo", _("Photo")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="materials", verbose_name=_("campaign")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("file"),
+        upload_to=material_upload_to,
+        max_length=200,
+        help_text=_(
+            "PDF, PNG or JPEG, up to 10 MB. Images are stored without their metadata "
+            "(location, camera, author)."
+        ),
+    )
+    file_type = models.CharField(_("file type"), max_length=10, editable=False)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0, editable=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign material")
+        verbose_name_plural = _("campaign materials")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file_type__in=["pdf", "png", "jpg"]), name="material_type_known"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
 class ActionKind(models.TextChoices):
     LETTER = "letter", _("Letters")
     POSTCARD = "postcard", _("Postcards")
     SIGNATURE = "signature", _("Signatures")
+    APPEAL = "appeal", _("Appeals")
     EVENT = "event", _("Events")
     PARTICIPANT = "participant", _("Event participants")
     OTHER = "other", _("Other actions")

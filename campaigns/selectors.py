@@ -20,6 +20,7 @@ TABLE_KINDS = [
     ActionKind.LETTER,
     ActionKind.POSTCARD,
     ActionKind.SIGNATURE,
+    ActionKind.APPEAL,
     ActionKind.EVENT,
     ActionKind.PARTICIPANT,
     ActionKind.OTHER,

@@ -12,6 +12,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 
 _STATEFUL_COOKIES = ("messages",)
@@ -27,14 +29,30 @@ def _private(response) -> bool:
     return any(word in control for word in ("private", "no-store", "no-cache"))
 
 
+def _key(language: str, full_path: str) -> str:
+    return "page:" + hashlib.sha256(f"{language}|{full_path}".encode()).hexdigest()
+
+
+def public_page_forget(url_name: str, **kwargs) -> None:
+    """Drop a page's cached copy in every language, for content that must go at once.
+
+    Only the plain address is dropped: the same page under a query string
+    (?utm_source=...) lives out its PUBLIC_PAGE_CACHE_SECONDS.
+    """
+    keys = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            keys.append(_key(language, reverse(url_name, kwargs=kwargs)))
+    cache.delete_many(keys)
+
+
 def public_page(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
         if not seconds or request.method not in ("GET", "HEAD") or _carries_state(request):
             return view(request, *args, **kwargs)
-        page = f"{get_language()}|{request.get_full_path()}"
-        key = "page:" + hashlib.sha256(page.encode()).hexdigest()
+        key = _key(get_language(), request.get_full_path())
         response = cache.get(key)
         if response is not None:
             return response

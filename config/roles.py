@@ -14,7 +14,8 @@ groups give.
 - Editors keep prisoners, facilities, places of detention, case timelines
   and campaigns, and enter offline reports. They read the ledger and the
   tallies, and do not moderate letters (writers' e-mail addresses stay with
-  the moderators).
+  the moderators). They keep a campaign's appeal text and targets, but like
+  moderators never see the appeals (writers' names and e-mail addresses).
 """
 
 from django.apps import apps as global_apps
@@ -34,6 +35,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "letterlog": VIEW,
             "deliverybatch": ("view", "add", "change"),
             "bulkjob": VIEW,
+            "wallexcerpt": ALL,
         },
         "events": {
             "event": ("view", "change"),
@@ -41,7 +43,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             "eventphoto": ("view", "delete"),
         },
         "prisoners": {"prisoner": VIEW, "facility": VIEW},
-        "campaigns": {"campaign": VIEW, "action": VIEW},
+        "campaigns": {"campaign": VIEW, "campaignmaterial": VIEW, "action": VIEW},
     },
     EDITORS: {
         "prisoners": {
@@ -52,11 +54,15 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "campaigns": {
             "campaign": ("view", "add", "change"),
+            "campaignmaterial": ALL,
             "offlinereport": ALL,
             "action": VIEW,
             "tally": VIEW,
         },
         "events": {"event": VIEW, "eventreport": VIEW, "eventphoto": VIEW},
+        # The appeal's text and whom it goes to; not the appeals themselves
+        # (writers' names and addresses), as with signatures.
+        "appeals": {"appealtext": ALL, "appealtarget": ALL},
     },
 }
 

@@ -53,10 +53,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_countries",
+    # Staff import of prisoner lists (prisoners/resources.py).
+    "import_export",
     "prisoners",
     "campaigns",
     "events",
     "letters",
+    "appeals",
     "outbox",
     "pages",
 ]
@@ -392,6 +395,14 @@ SIGNATURES_UNCONFIRMED_DAYS = env.int("SIGNATURES_UNCONFIRMED_DAYS", default=7)
 if SIGNATURES_UNCONFIRMED_DAYS < 1:
     raise ImproperlyConfigured("SIGNATURES_UNCONFIRMED_DAYS must be at least 1")
 
+# --- appeals to officials (appeals/) ---
+# Valid appeal forms accepted per client (hashed address) per period.
+APPEAL_RATE_LIMIT = env.int("APPEAL_RATE_LIMIT", default=10)
+APPEAL_RATE_PERIOD = env.int("APPEAL_RATE_PERIOD", default=60 * 60)
+# The longest paragraph a writer may add to the campaign's appeal text.
+APPEAL_NOTE_MAX_CHARS = env.int("APPEAL_NOTE_MAX_CHARS", default=1000, minimum=1)
+# Unconfirmed appeals are deleted after as many days as unconfirmed signatures.
+
 # --- outbox: every e-mail the site sends (outbox/services.py) ---
 # How often beat sends what is due: queued while the broker was down, a
 # retry whose time has come, or a claim whose worker died.
@@ -432,6 +443,19 @@ EVENTS_GEOJSON_LIMIT = env.int("EVENTS_GEOJSON_LIMIT", default=2000)
 
 # --- deploy: behind Caddy, several machines (issue 17) ---
 # (allauth's client address header is derived from CLIENT_IP_HEADER above.)
+
+# Staff data in and out (README: Staff data: import and export).
+# django-import-export grants import to anyone who reaches the admin unless a
+# permission code is set: "change" keeps moderators (view only) out.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+# All or nothing: a row that fails rolls the whole file back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The uploaded file waits for the confirm step in the system's temporary
+# folder, never under MEDIA_ROOT (served publicly in production).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.TempFolderStorage"
+# An XLSX export is written within the request (campaigns/exports.py): above
+# this many selected rows the admin says to export CSV, which streams.
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=20_000)
 
 # Backups (config/backups.py): one archive per `manage.py backup` in
 # BACKUP_DIR; the newest BACKUP_KEEP are kept.
@@ -518,6 +542,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "signatures-purge-unconfirmed": {
         "task": "campaigns.tasks.signatures_purge_unconfirmed",
+        "schedule": 60 * 60,
+    },
+    # One mail a day per "daily digest" target with the appeals confirmed
+    # since the last one, so a ministry's inbox is not flooded.
+    "appeals-digest": {"task": "appeals.tasks.appeals_digest_send", "schedule": 24 * 60 * 60},
+    "appeals-purge-unconfirmed": {
+        "task": "appeals.tasks.appeals_purge_unconfirmed",
         "schedule": 60 * 60,
     },
 }

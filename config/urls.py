@@ -35,6 +35,7 @@ urlpatterns = i18n_patterns(
     path("", include("letters.urls")),
     path("prisoners/", include("prisoners.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("campaigns/", include("appeals.urls")),
     path("", include("events.urls")),
     path("map/", public_page(pages_views.world_map), name="map"),
     path("map/<str:code>/", public_page(pages_views.country), name="country"),

@@ -6,7 +6,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from events import review, services
+from campaigns.exports import ExportActionsMixin
+from events import exports, review, services
 from events.forms import EventAdminForm
 from events.models import Event, EventPhoto, EventReport
 from letters.admin import BulkDecisionMixin, selection_context
@@ -35,8 +36,12 @@ class EventReportInline(admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(BulkDecisionMixin, admin.ModelAdmin):
+class EventAdmin(BulkDecisionMixin, ExportActionsMixin, admin.ModelAdmin):
     form = EventAdminForm
+
+    def export_table(self, request, queryset):
+        return exports.events_table(events=queryset)
+
     list_display = ["title", "kind", "city", "country", "starts_at", "status", "organiser_name"]
     # Only the countries that have events, not all 250.
     list_filter = [

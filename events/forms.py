@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from campaigns.models import Campaign
+from config import photos
 from config.antispam import SpamCheckedForm
 from config.text import PlainTextForm
-from events import geo, photos, places
+from events import geo, places
 from events.models import (
     COMMON_TIMEZONES,
     EVENT_YEARS,

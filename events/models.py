@@ -261,7 +261,7 @@ class EventPhoto(models.Model):
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="photos", verbose_name=_("event")
     )
-    # Only re-encoded pixels are ever stored here (events.photos).
+    # Only re-encoded pixels are ever stored here (config.photos).
     image = models.ImageField(_("photo"), upload_to="events/%Y/%m/")
     thumbnail = models.ImageField(_("thumbnail"), upload_to="events/thumbs/%Y/%m/")
     width = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("width"))

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from campaigns.models import ActionKind
 from campaigns.services import ActionSpec, actions_replace
+from config.photos import CleanPhoto
 from events.models import Event, EventPhoto, EventReport
-from events.photos import CleanPhoto
 from outbox import services as outbox
 
 # Photos per stage: up to ten with the announcement and ten more with the report.

@@ -1,9 +1,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from letters import review, services
-from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog
+from campaigns.exports import ExportActionsMixin
+from letters import exports, review, services, wall
+from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog, WallExcerpt
 from letters.pdf import PdfFontMissing, batch_pdf, labels_pdf
 from prisoners.models import Facility
 
@@ -150,8 +151,14 @@ class BulkDecisionMixin:
 
 
 @admin.register(Letter)
-class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
+class LetterAdmin(BulkDecisionMixin, ExportActionsMixin, admin.ModelAdmin):
     form = LetterAdminForm
+
+    def export_table(self, request, queryset):
+        return exports.letters_table(
+            letters=queryset, with_emails=request.user.has_perm(exports.EMAIL_PERMISSION)
+        )
+
     list_display = [
         "id",
         "prisoner",
@@ -175,6 +182,7 @@ class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
         "is_held",
         "is_duplicate",
         "needs_translation",
+        "wall_consent",
         "created_at",
     ]
     search_fields = ["body", "sender_name", "sender_email", "prisoner__name"]
@@ -200,10 +208,14 @@ class LetterAdmin(BulkDecisionMixin, admin.ModelAdmin):
         "changes_note",
         "batch",
         "posted_at",
+        "wall_consent",
     ]
     fieldsets = [
         (None, {"fields": ["prisoner", "campaign", "kind", "status", "language", "body_shown"]}),
-        (_("Writer (private)"), {"fields": ["sender_name", "sender_email", "country"]}),
+        (
+            _("Writer (private)"),
+            {"fields": ["sender_name", "sender_email", "country", "wall_consent"]},
+        ),
         (_("Translation"), {"fields": ["needs_translation", "translation"]}),
         (
             _("Moderation and delivery"),
@@ -706,3 +718,124 @@ class BulkJobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class WallExcerptForm(forms.ModelForm):
+    class Meta:
+        model = WallExcerpt
+        fields = ["letter", "source", "text", "consent_note"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean(self):
+        cleaned = super().clean()
+        letter = cleaned.get("letter")
+        if letter is not None and "text" in cleaned:
+            try:
+                wall.excerpt_validate(
+                    letter=letter,
+                    source=cleaned.get("source") or WallExcerpt.Source.LETTER,
+                    text=cleaned["text"],
+                    consent_note=cleaned.get("consent_note", ""),
+                )
+            except ValidationError as errors:
+                for field, messages_ in errors.message_dict.items():
+                    for message in messages_:
+                        self.add_error(field, message)
+        return cleaned
+
+
+@admin.register(WallExcerpt)
+class WallExcerptAdmin(admin.ModelAdmin):
+    """Moderators choose an excerpt (from a consented letter, or a reply with its
+    consent noted) and approve it; only then is it on the public pages."""
+
+    form = WallExcerptForm
+    list_display = ["text_start", "source", "writer", "letter", "approved_at", "on_the_wall"]
+    list_filter = ["source", ("approved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["letter__prisoner"]
+    raw_id_fields = ["letter"]
+    readonly_fields = ["letter_text", "created_by", "created_at", "approved_by", "approved_at"]
+    actions = ["approve", "take_off"]
+
+    @admin.display(description=_("excerpt"))
+    def text_start(self, excerpt):
+        return excerpt.text[:80]
+
+    @admin.display(description=_("signed as"))
+    def writer(self, excerpt):
+        return f"{excerpt.letter.sender_name} ({excerpt.letter.country.code})"
+
+    def get_queryset(self, request):
+        # "On the wall" by the public pages' own rule, in the list's one query.
+        public = WallExcerpt.objects.public().filter(pk=OuterRef("pk"))
+        return super().get_queryset(request).annotate(is_public=Exists(public))
+
+    @admin.display(description=_("on the wall"), boolean=True)
+    def on_the_wall(self, excerpt):
+        return excerpt.is_public
+
+    @admin.display(description=_("the letter's text"))
+    def letter_text(self, excerpt):
+        if excerpt.pk is None:
+            return _("Save first: the letter's text is shown here to copy from.")
+        letter = excerpt.letter
+        return format_html(
+            "<div style='white-space: pre-wrap; max-width: 40rem'>{}</div>{}",
+            letter.body,
+            format_html(
+                "<p><strong>{}</strong></p><div style='white-space: pre-wrap'>{}</div>",
+                _("Translation"),
+                letter.translation,
+            )
+            if letter.translation
+            else "",
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        elif "text" in form.changed_data or "letter" in form.changed_data:
+            # A changed quotation is approved again before it is shown.
+            obj.approved_at = obj.approved_by = None
+        super().save_model(request, obj, form, change)
+        if change:
+            wall.wall_pages_forget(letter=obj.letter)
+
+    @admin.action(description=_("Approve: show on the wall"), permissions=["change"])
+    def approve(self, request, queryset):
+        done = 0
+        for excerpt in queryset.select_related("letter"):
+            try:
+                wall.excerpt_approve(excerpt=excerpt, moderator=request.user)
+            except ValidationError as refusal:
+                self.message_user(
+                    request,
+                    _("“%(excerpt)s” was not approved: %(reason)s")
+                    % {"excerpt": excerpt.text[:40], "reason": " ".join(refusal.messages)},
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d excerpt is on the wall.", "%(count)d excerpts are on the wall.", done
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Take off the wall"), permissions=["change"])
+    def take_off(self, request, queryset):
+        count = wall.excerpts_take_off(excerpts=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d excerpt taken off the wall.",
+                "%(count)d excerpts taken off the wall.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -99,6 +99,19 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         error_messages={"required": _("Please tick this box so that we may post your letter.")},
     )
 
+    wall_consent = forms.BooleanField(
+        label=_(
+            "You may also show a short excerpt of my letter on the wall of solidarity, "
+            "with the name I signed with and my country."
+        ),
+        help_text=_(
+            "Optional. A moderator chooses the excerpt; never your e-mail. You can take this "
+            "back at any time with the link in our e-mail."
+        ),
+        required=False,
+        initial=False,
+    )
+
     field_order = [
         "kind",
         "campaign",
@@ -108,6 +121,7 @@ class LetterForm(SpamCheckedForm, LetterBodyForm):
         "country",
         "sender_email",
         "consent",
+        "wall_consent",
     ]
 
     def __init__(self, *args, campaigns=(), languages=(), preferred_language="", **kwargs):

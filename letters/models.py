@@ -113,6 +113,9 @@ class Letter(models.Model):
         blank=True,
         help_text=_("Into a language the prison accepts; printed under the original."),
     )
+    # Separate from the consent to post the letter, and off unless ticked: a
+    # moderator may then choose a short excerpt for the wall (WallExcerpt).
+    wall_consent = models.BooleanField(_("may be quoted on the wall of solidarity"), default=False)
     withdraw_token = models.CharField(
         max_length=64, unique=True, editable=False, verbose_name=_("withdrawal token")
     )
@@ -167,6 +170,10 @@ class Letter(models.Model):
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
         ordering = ["-created_at"]
+        # Granted to no role (config/roles.py); superusers have it.
+        permissions = [
+            ("export_letter_emails", _("Can export writers' e-mail addresses")),
+        ]
         indexes = [models.Index(fields=["status", "prisoner"])]
         constraints = [
             models.CheckConstraint(
@@ -264,6 +271,10 @@ class LetterLog(models.Model):
         POSTED = "posted", _("Posted")
         RETURNED = "returned", _("Returned")
         REPLY_RECEIVED = "reply_received", _("Reply received")
+        WALL_CONSENT_WITHDRAWN = (
+            "wall_consent_withdrawn",
+            _("Consent to be quoted withdrawn by the writer"),
+        )
 
     letter = models.ForeignKey(
         Letter, on_delete=models.CASCADE, related_name="log", verbose_name=_("letter")
@@ -301,6 +312,106 @@ class LetterLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+# Where an excerpt can be quoted from: a letter that a moderator approved
+# (and that was not withdrawn or rejected since).
+QUOTABLE_STATUSES = [
+    Letter.Status.APPROVED,
+    Letter.Status.PRINTED,
+    Letter.Status.POSTED,
+    Letter.Status.RETURNED,
+    Letter.Status.REPLY_RECEIVED,
+]
+WALL_EXCERPT_MAX_CHARS = 280
+
+
+class WallExcerptQuerySet(models.QuerySet):
+    def public(self):
+        """The one rule for what the wall shows: approved, consented, still quotable.
+
+        A letter's excerpt needs its writer's consent, checked here on every
+        read: withdrawing it takes the excerpt off at once. A reply's excerpt
+        needs the consent noted by staff (a constraint) and the letter's state
+        "reply received".
+        """
+        return self.filter(
+            approved_at__isnull=False,
+            letter__prisoner__is_published=True,
+        ).filter(
+            Q(source=WallExcerpt.Source.LETTER, letter__wall_consent=True)
+            & Q(letter__status__in=QUOTABLE_STATUSES)
+            | Q(source=WallExcerpt.Source.REPLY, letter__status=Letter.Status.REPLY_RECEIVED)
+        )
+
+
+class WallExcerpt(models.Model):
+    """A short quotation on the wall of solidarity, chosen and approved by a moderator."""
+
+    class Source(models.TextChoices):
+        LETTER = "letter", _("From the writer's letter")
+        REPLY = "reply", _("From the prisoner's reply")
+
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="wall_excerpts", verbose_name=_("letter")
+    )
+    source = models.CharField(
+        _("quoted from"), max_length=10, choices=Source.choices, default=Source.LETTER
+    )
+    text = models.TextField(
+        _("excerpt"),
+        max_length=WALL_EXCERPT_MAX_CHARS,
+        help_text=_(
+            "At most 280 characters. From a letter: copied from its text or its translation."
+        ),
+    )
+    consent_note = models.CharField(
+        _("consent"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "For a reply: who agreed that it is quoted (the prisoner or their family), "
+            "when and how."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("chosen by"),
+    )
+    created_at = models.DateTimeField(_("chosen at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+
+    objects = WallExcerptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wall excerpt")
+        verbose_name_plural = _("wall of solidarity")
+        ordering = ["-approved_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="wall_excerpt_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(source="reply") | ~Q(consent_note=""),
+                name="wall_reply_consent_noted",
+                violation_error_message=_("Note who agreed that the reply is quoted."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
 
 
 class BulkJob(models.Model):

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from campaigns import services as ledger
 from campaigns.models import ActionKind, Campaign
 from config.lookups import insert_rows  # and registers field__any_of
+from letters import wall
 from letters.models import TRANSITIONS, BulkJob, DeliveryBatch, Letter, LetterLog
 from outbox import services as outbox
 from prisoners.models import Facility, Imprisonment, Prisoner
@@ -180,6 +181,7 @@ def letter_submit(
     send_confirmation: bool = True,
     facility: Facility | None | _NotGiven = _NotGiven.NOT_GIVEN,
     running_campaigns: list[Campaign] | None = None,
+    wall_consent: bool = False,
 ) -> Letter:
     """Save a letter from a writer. The write page passes the facility and
     running campaigns it already looked up, saving a submission two queries;
@@ -210,6 +212,7 @@ def letter_submit(
             and language not in prisoner.letter_language_codes,
             withdraw_token=secrets.token_urlsafe(32),
             language_code=_site_language(),
+            wall_consent=wall_consent,
         )
         _log(letter, actor=None, action=LetterLog.Action.SUBMITTED)
         if send_confirmation:
@@ -240,6 +243,9 @@ def letter_withdraw(*, token: str) -> Letter:
         letter.save(update_fields=["status"])
         ledger.action_withdraw(source=letter)
         _log(letter, actor=None, action=LetterLog.Action.WITHDRAWN, before=before)
+        if letter.wall_consent:
+            # Its excerpts leave the wall with it (WallExcerpt.objects.public).
+            wall.wall_pages_forget(letter=letter)
     return letter
 
 

@@ -11,4 +11,9 @@ urlpatterns = [
     # PostgreSQL refuses (NUL in a string literal): a 500.
     path("letters/withdraw/<slug:token>/", views.withdraw, name="withdraw"),
     path("letters/<slug:token>/edit/", views.edit, name="edit"),
+    path(
+        "letters/wall/<slug:token>/withdraw-consent/",
+        views.wall_consent_withdraw,
+        name="wall_consent_withdraw",
+    ),
 ]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.antispam import rate_limited
-from letters import services
+from letters import services, wall
 from letters.forms import LetterBodyForm, LetterForm
 from letters.models import Letter
 from prisoners.models import Prisoner
@@ -72,6 +72,7 @@ def write(request, slug):
                 country=data["country"],
                 facility=facility,
                 running_campaigns=campaigns,
+                wall_consent=data["wall_consent"],
             )
             url = reverse("letters:sent", kwargs={"slug": prisoner.slug})
             if not services.prisoner_receives_letters_now(prisoner=prisoner, facility=facility):
@@ -109,6 +110,20 @@ def withdraw(request, token):
         except services.LetterError as e:
             error = str(e)
     return render(request, "letters/withdraw.html", {"letter": letter, "error": error})
+
+
+@require_http_methods(["POST"])
+def wall_consent_withdraw(request, token):
+    """The writer takes back their consent to be quoted (a button on the withdraw page)."""
+    try:
+        letter = wall.wall_consent_withdraw(token=token)
+    except Letter.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "letters/withdraw.html",
+        {"letter": letter, "error": None, "wall_withdrawn": True},
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

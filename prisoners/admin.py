@@ -1,8 +1,11 @@
 from django.contrib import admin
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from prisoners.forms import PrisonerAdminForm
 from prisoners.models import CaseEvent, Facility, Imprisonment, Prisoner
+from prisoners.resources import FacilityResource, PrisonerResource
 
 
 class ImprisonmentInline(admin.TabularInline):
@@ -19,12 +22,16 @@ class CaseEventInline(TranslationTabularInline):
 # TranslationAdmin: name, bio, charges and sentence as one field per
 # language (prisoners/translation.py); English is required, the others may
 # stay empty and then show the English text.
+# ImportMixin: "Import" on the list, upload -> preview -> confirm
+# (prisoners/resources.py; README: Staff data: import and export).
 @admin.register(Prisoner)
-class PrisonerAdmin(TranslationAdmin):
+class PrisonerAdmin(ImportMixin, TranslationAdmin):
     form = PrisonerAdminForm
+    resource_classes = [PrisonerResource]
+    import_formats = [CSV, XLSX]
     list_display = ["name", "name_original", "status", "accepts_letters", "is_published"]
     list_filter = ["status", "accepts_letters", "is_published"]
-    search_fields = ["name", "name_original", "slug"]
+    search_fields = ["name", "name_original", "slug", "external_id"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ImprisonmentInline, CaseEventInline]
     fieldsets = [
@@ -37,6 +44,7 @@ class PrisonerAdmin(TranslationAdmin):
                     "patronymic",
                     "birth_year",
                     "slug",
+                    "external_id",
                     "status",
                     "is_published",
                     "photo",
@@ -48,9 +56,25 @@ class PrisonerAdmin(TranslationAdmin):
         (None, {"fields": ["accepts_letters", "letter_languages"]}),
     ]
 
+    def has_import_permission(self, request):
+        # A prisoner row also writes the place of detention.
+        return request.user.has_perms(
+            [
+                "prisoners.add_prisoner",
+                "prisoners.change_prisoner",
+                "prisoners.add_imprisonment",
+                "prisoners.change_imprisonment",
+            ]
+        )
+
 
 @admin.register(Facility)
-class FacilityAdmin(TranslationAdmin):
+class FacilityAdmin(ImportMixin, TranslationAdmin):
+    resource_classes = [FacilityResource]
+    import_formats = [CSV, XLSX]
     list_display = ["name", "city", "country"]
     list_filter = ["country"]
-    search_fields = ["name", "name_original", "city", "address"]
+    search_fields = ["name", "name_original", "city", "address", "external_id"]
+
+    def has_import_permission(self, request):
+        return request.user.has_perms(["prisoners.add_facility", "prisoners.change_facility"])

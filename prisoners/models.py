@@ -29,6 +29,17 @@ def validate_birth_year(year: int) -> None:
 
 class Facility(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # The organisation's own id for the row (a prisoner list's "ID" column):
+    # what an import matches rows on, so a second import updates in place.
+    # NULL for rows entered by hand; unique where set.
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The organisation's own id; imports match rows on it."),
+    )
     name_original = models.CharField(_("name in the original script"), max_length=200, blank=True)
     address = models.TextField(
         _("postal address"), help_text=_("As written on an envelope, in Latin letters.")
@@ -69,6 +80,17 @@ class Prisoner(models.Model):
         RELEASED = "released", _("Released")
         DIED = "died", _("Died in custody")
 
+    # The organisation's own id for the row (a prisoner list's "ID" column):
+    # what an import matches rows on, so a second import updates in place.
+    # NULL for rows entered by hand; unique where set.
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The organisation's own id; imports match rows on it."),
+    )
     name = models.CharField(_("name"), max_length=200)
     name_original = models.CharField(_("name in the original script"), max_length=200, blank=True)
     # Prisons in Belarus and Russia expect surname, first name, patronymic and

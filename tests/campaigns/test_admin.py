@@ -117,16 +117,24 @@ def test_editing_a_campaign_never_writes_back_its_counters(client, editor, campa
 
     client.force_login(editor)
     url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-    form = client.get(url).context["adminform"].form
+    page = client.get(url)
+    form = page.context["adminform"].form
     data = {
         name: ("" if value is None else value)
         for name, value in form.initial.items()
         if name in form.fields and name != "prisoners"
     }
+    # Other apps add inlines to the campaign (appeals): send their empty
+    # formsets as the page would.
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
     data["prisoners"] = [p.pk for p in campaign.prisoners.all()]
     data["title_en"] = "Renamed"  # one field per language (modeltranslation)
     data["starts_on"] = campaign.starts_on.isoformat()
     data["is_published"] = "on"
+    # The materials inline's management form: none added.
+    data.update({"materials-TOTAL_FORMS": "0", "materials-INITIAL_FORMS": "0"})
 
     original_save = Campaign.save
 

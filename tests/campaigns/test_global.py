@@ -255,6 +255,7 @@ def test_the_country_api_gives_the_same_figures(client, organiser, moderator, ca
                 "letter": 120,
                 "postcard": 0,
                 "signature": 0,
+                "appeal": 0,
                 "event": 0,
                 "participant": 0,
                 "other": 0,

@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 def send(port: int, raw: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+    # The worker loads Django on its first request: seconds on a busy machine.
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
         s.sendall(raw)
         return s.recv(4096)
 

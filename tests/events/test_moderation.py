@@ -1,9 +1,9 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from config.photos import photo_clean
 from events import services
 from events.models import EventPhoto, EventReport
-from events.photos import photo_clean
 from tests.events.conftest import admin_post_data, jpeg_with_metadata, make_event, upload
 from tests.factories import committed
 

@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from events import photos
+from config import photos
 from tests.events.conftest import assert_no_metadata, jpeg_with_metadata, upload
 
 

@@ -83,8 +83,9 @@ def test_unknown_and_unpublished_profiles_are_404(client):
 def test_profile_query_count_is_constant(client, django_assert_num_queries, prisoner, entries):
     for i in range(entries):
         factories.make_case_event(prisoner, date=dt.date(2012, 1, 1) + dt.timedelta(days=i))
-    # prisoner, imprisonments with facilities, case events, solidarity tallies
-    with django_assert_num_queries(4):
+    # prisoner, imprisonments with facilities, case events, solidarity tallies,
+    # the wall of solidarity
+    with django_assert_num_queries(5):
         assert client.get(prisoner.get_absolute_url()).status_code == 200
 
 

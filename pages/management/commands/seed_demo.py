@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from config import roles
 from events import demo as events_demo
 from letters.demo import seed_letters
-from pages import demo
+from pages import demo, demo_materials, demo_running
 
 # The demo's staff: one account per role, so each can be tried as it is.
 STAFF = [
@@ -35,6 +35,11 @@ class Command(BaseCommand):
         campaigns = demo.seed_campaigns(prisoners)
         demo.seed_marathon_reports(campaigns["letter-marathon-2012"])
         events_demo.seed_events(campaigns["day-of-solidarity-2024"])
+        # Dated from today: the one campaign that takes letters, names and appeals now.
+        running = demo_running.seed_running_campaign()
+        campaigns[running.slug] = running
+
+        demo_materials.seed_materials(campaigns["day-of-solidarity-2017"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {len(prisoners)} prisoners, {len(campaigns)} campaigns, "
@@ -43,6 +48,7 @@ class Command(BaseCommand):
         )
         if no_admin:
             seed_letters()
+            demo_materials.seed_wall(campaigns["letter-marathon-2012"])
             return
         accounts = []
         for role, email, group in STAFF:
@@ -50,6 +56,7 @@ class Command(BaseCommand):
             user = demo.seed_staff(email=email, password=password, group=group)
             accounts.append((role, email, password, user))
         seed_letters(moderator=accounts[1][3])
+        demo_materials.seed_wall(campaigns["letter-marathon-2012"], moderator=accounts[1][3])
         self.stdout.write("\n  Sign in at http://127.0.0.1:8000/admin/ as")
         for role, email, password, _user in accounts:
             self.stdout.write(f"  {role:<10} {email:<24} password: {password}")
