@@ -14,6 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings as django_settings
 from django.test import Client
 
+from appeals.models import AppealTarget, AppealText
+from campaigns import services as campaign_services
 from events.models import Event
 from tests import factories
 from tests.events.conftest import make_event
@@ -24,9 +26,13 @@ SIDEWAYS = "document.documentElement.scrollWidth - window.innerWidth"
 
 
 @pytest.fixture
-def site(live_server):
+def site(live_server, monkeypatch):
     """Demo-like data: a writable prisoner, one released, one who died in
-    custody; a campaign with figures; a published event; an activist."""
+    custody; a running campaign with figures, an appeal and hashtags; a
+    published event; an activist; a moderator."""
+    # Drawing the campaign's PNG/SVG map is tested in tests/campaigns; here
+    # it would only cost seconds per report.
+    monkeypatch.setattr(campaign_services.tallies, "_map_render_enqueue", lambda campaign_id: None)
     facility = factories.make_facility(name="Penal colony No. 9, Horki")
     writable = factories.make_prisoner(
         name="Mikalai Statkevich",
@@ -47,6 +53,17 @@ def site(live_server):
         prisoners=[writable, died],
         starts_on=dt.date.today() - dt.timedelta(days=3),
         ends_on=dt.date.today() + dt.timedelta(days=30),
+        hashtags="#4august #bysoliday",
+    )
+    AppealText.objects.create(
+        campaign=campaign, subject="Release Mikalai Statkevich", body="Please release him."
+    )
+    AppealTarget.objects.create(
+        campaign=campaign,
+        name="Ministry of Internal Affairs",
+        country="BY",
+        postal_address="Garadski Val St 4\n220030 Minsk",
+        delivery=AppealTarget.Delivery.POST,
     )
     # Two kinds (the table's other columns are all zero, so hidden), a large
     # country and one drawn as a circle.
@@ -72,6 +89,7 @@ def site(live_server):
         "/campaigns/",
         campaign.get_absolute_url(),
         f"/campaigns/{campaign.slug}/sign/",
+        f"/campaigns/{campaign.slug}/appeal/",
         "/events/",
         event.get_absolute_url(),
         "/accounts/login/",
