@@ -13,6 +13,7 @@ from django_countries import countries
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from campaigns import exports, materials, services
+from campaigns.admin_reports import CampaignReportsAdminMixin
 from campaigns.models import (
     Action,
     Campaign,
@@ -53,7 +54,7 @@ class CampaignMaterialInline(TranslationTabularInline):
 
 # Title, summary and description per language (campaigns/translation.py).
 @admin.register(Campaign)
-class CampaignAdmin(exports.ExportActionsMixin, TranslationAdmin):
+class CampaignAdmin(CampaignReportsAdminMixin, exports.ExportActionsMixin, TranslationAdmin):
     list_display = [
         "title",
         "kind",

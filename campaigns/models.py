@@ -89,6 +89,19 @@ class Campaign(models.Model):
         max_length=2000,
         help_text=_("A few short steps, shown with the materials."),
     )
+    # Petitions only: what the printed petition says and to whom it is handed
+    # (campaigns/reports.py), in the petition's own language.
+    petition_addressee = models.CharField(
+        _("petition addressee"),
+        max_length=300,
+        blank=True,
+        help_text=_("For petitions: who the signatures are handed to."),
+    )
+    petition_text = models.TextField(
+        _("petition text"),
+        blank=True,
+        help_text=_("For petitions: the text above the signatures on the printed petition."),
+    )
 
     # Written only by campaigns.services (totals refresh, recompute): what the
     # public pages read instead of counting the ledger.

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_countries",
     # Staff import of prisoner lists (prisoners/resources.py).
     "import_export",
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: staff need a second factor before the admin opens.
+    "config.mfa.StaffSecondFactorMiddleware",
 ]
 
 # Compressed HTML where no proxy compresses it: `make run` sets
@@ -205,6 +208,10 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 LOGIN_URL = "account_login"
+# Two-factor sign-in (allauth.mfa): an authenticator app and recovery codes;
+# required for staff (config/mfa.py), optional for everyone else.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Solidarity"
 LOGIN_REDIRECT_URL = "/"
 
 # --- E-mail -----------------------------------------------------------------

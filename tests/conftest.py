@@ -80,6 +80,20 @@ def editor(db):
 
 
 @pytest.fixture
+def admin_user(db):
+    """pytest-django's superuser, enrolled in TOTP like every staff account."""
+    return factories.make_user(
+        email="admin@example.com", username="admin", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def admin_client(db, admin_user, client):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def facility(db):
     return factories.make_facility(name="SIZA-1")
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, OfflineReport
 from campaigns.services import offline_report_save
+from config.mfa import staff_mfa_enrol, totp_code_now
 from prisoners.models import CaseEvent, Facility, Imprisonment, Prisoner
 
 _seq = itertools.count(1)
@@ -26,13 +27,20 @@ def committed():
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
-def make_user(*, email=None, password="correct horse battery", verified=True, **fields):
+def make_user(*, email=None, password="correct horse battery", verified=True, mfa=None, **fields):
+    """A user; staff accounts come with TOTP enrolled (the admin requires it).
+
+    ``mfa=False`` makes a staff account without a second factor; the TOTP
+    secret and recovery codes are on ``user.totp_secret`` / ``user.recovery_codes``.
+    """
     n = next(_seq)
     email = email or f"user{n}@example.org"
     user = get_user_model().objects.create_user(
         username=fields.pop("username", f"user{n}"), email=email, password=password, **fields
     )
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    if mfa or (mfa is None and user.is_staff):
+        user.totp_secret, user.recovery_codes = staff_mfa_enrol(user=user)
     return user
 
 
@@ -112,3 +120,8 @@ def sign(client, campaign, **data):
     form["started"] = re.search(r'name="started" value="([^"]+)"', page.text).group(1)
     with committed():
         return client.post(reverse("campaigns:sign", args=[campaign.slug]), form, follow=True)
+
+
+def totp_code(user) -> str:
+    """The code the user's authenticator app shows now (allauth's own TOTP functions)."""
+    return totp_code_now(user.totp_secret)

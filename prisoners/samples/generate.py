@@ -93,9 +93,9 @@ ARTICLES = [
 ]
 STATUSES = ["convicted"] * 7 + ["detained"] * 2 + ["released"]
 SENTENCES = [
-    "{n} years in a general-regime penal colony",
-    "{n} years in a reinforced-regime penal colony",
-    "{n} years of restricted freedom",
+    "{n} in a general-regime penal colony",
+    "{n} in a reinforced-regime penal colony",
+    "{n} of restricted freedom",
 ]
 
 
@@ -128,6 +128,9 @@ def prisoners(count: int, facility_ids: list[str]) -> list[dict]:
         arrested = dt.date(2020, 8, 9) + dt.timedelta(days=rng.randrange(5 * 365))
         status = rng.choice(STATUSES)
         years = rng.randint(1, 15)
+        term = f"{years} year" if years == 1 else f"{years} years"
+        # A released prisoner is held nowhere now: no current place of detention.
+        held = status != "released"
         rows.append(
             {
                 "external_id": f"SAMPLE-{n:05d}",
@@ -136,10 +139,10 @@ def prisoners(count: int, facility_ids: list[str]) -> list[dict]:
                 "name_ru": f"{first[2]} {last[2]} (образец)",
                 "birth_date": born,
                 "status": status,
-                "arrest_date": arrested,
+                "arrest_date": arrested if held else "",
                 "articles": "; ".join(sorted(rng.sample(ARTICLES, rng.randint(1, 2)))),
-                "sentence": "" if status == "detained" else rng.choice(SENTENCES).format(n=years),
-                "facility_id": rng.choice(facility_ids),
+                "sentence": "" if status == "detained" else rng.choice(SENTENCES).format(n=term),
+                "facility_id": rng.choice(facility_ids) if held else "",
                 "published": "no",
             }
         )

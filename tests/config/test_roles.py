@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -6,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from config import roles
+from config.mfa import totp_code_now
 from tests import factories
 
 
@@ -88,11 +90,20 @@ def test_seed_demo_prints_an_admin_a_moderator_and_an_editor_who_can_sign_in(cli
     out = io.StringIO()
     call_command("seed_demo", "--admin-password", "demo-password-123", stdout=out)
     printed = out.getvalue()
-    for email in ("admin@example.org", "moderator@example.org", "editor@example.org"):
+    secrets = re.findall(r"authenticator secret: (\S+)", printed)
+    recovery = re.findall(r"recovery code: (\S+)", printed)
+    emails = ("admin@example.org", "moderator@example.org", "editor@example.org")
+    assert len(secrets) == len(recovery) == len(emails)
+    for i, email in enumerate(emails):
         assert email in printed
         client.logout()
         response = client.post(
             reverse("account_login"), {"login": email, "password": "demo-password-123"}
         )
+        assert response.status_code == 302, email
+        assert response["Location"] == reverse("mfa_authenticate"), email
+        # The admin with a recovery code, the others with the authenticator app's code.
+        code = recovery[i] if i == 0 else totp_code_now(secrets[i])
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
         assert response.status_code == 302, email
         assert client.get(reverse("admin:index")).status_code == 200, email

@@ -72,6 +72,8 @@ def test_activist_logs_an_event_a_moderator_publishes_it_a_visitor_finds_it(
     page.get_by_label("Email").fill("moderator@example.org")
     page.get_by_label("Password:", exact=True).fill("moderator passphrase 1")
     page.get_by_role("button", name="Sign In").click()
+    page.get_by_placeholder("Code").fill(factories.totp_code(moderator))
+    page.get_by_role("button", name="Sign In").click()
     page.goto(live_server.url + "/admin/events/event/")
     expect(page.get_by_text("1 waiting for review")).to_be_visible()
     page.get_by_role("row", name=re.compile("Candles for the prisoners")).get_by_role(

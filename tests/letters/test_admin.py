@@ -125,12 +125,14 @@ def test_asking_for_changes_takes_a_note_for_the_writer_on_an_intermediate_page(
     assert "Please leave out the trial." in change_page
 
 
-def test_an_action_that_does_not_apply_says_so_per_letter(client, moderator, prisoner):
+def test_an_action_that_does_not_apply_says_how_many_were_left(client, moderator, prisoner):
     letter = make_letter(prisoner)
     services.letter_reject(letter=letter, moderator=moderator, reason="spam")
     client.force_login(moderator)
     response = act(client, "approve", [letter])
-    assert "cannot become" in response.text
+    assert "1 was not in a state to take this decision and was left as it was." in response.text
+    letter.refresh_from_db()
+    assert letter.status == "rejected"
 
 
 def test_the_letter_text_is_shown_escaped_and_the_translation_is_editable(

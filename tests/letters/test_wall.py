@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from config.roles import EDITORS
 from letters import services, wall
@@ -214,6 +215,8 @@ def test_withdrawing_consent_takes_the_excerpt_off_the_cached_pages_at_once(
     ]
     for url in pages:
         assert ON_WALL in client.get(url).text  # now in the page cache
+    # The last request left Russian active in this thread: links in English.
+    translation.activate("en")
     withdraw_page = client.get(reverse("letters:withdraw", kwargs={"token": letter.withdraw_token}))
     assert "Do not quote my letter" in withdraw_page.text
     url = reverse("letters:wall_consent_withdraw", kwargs={"token": letter.withdraw_token})

@@ -1,11 +1,13 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
 from campaigns.models import Campaign, OfflineReport
+from config.mfa import staff_mfa_enrol, totp_code_now
 from prisoners.models import Prisoner
 from tests import factories
 
@@ -88,6 +90,10 @@ def test_seed_demo_is_idempotent_and_matches_the_articles(client):
     response = client.post(
         reverse("account_login"), {"login": "admin@example.org", "password": "second-password-456"}
     )
+    assert response["Location"] == reverse("mfa_authenticate")
+    # ... and the second factor it was enrolled with (the same secret on each run).
+    secret, _codes = staff_mfa_enrol(user=User.objects.get(email="admin@example.org"))
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code_now(secret)})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 

@@ -240,7 +240,10 @@ def test_it_reads_a_spreadsheets_date_cells_and_numeric_ids(client, editor_accou
     import_file(client, out.getvalue(), name="p.xlsx", fmt=XLSX_FORMAT)
 
     prisoner = Prisoner.objects.get()
-    assert prisoner.external_id == "42" and (prisoner.birth_year, prisoner.birthday_month) == (1975, 7)
+    assert prisoner.external_id == "42" and (prisoner.birth_year, prisoner.birthday_month) == (
+        1975,
+        7,
+    )
 
 
 def test_a_moderator_may_not_import(client, moderator):

@@ -3,6 +3,7 @@ import secrets
 from django.core.management.base import BaseCommand
 
 from config import roles
+from config.mfa import staff_mfa_enrol, totp_code_now
 from events import demo as events_demo
 from letters.demo import seed_letters
 from pages import demo, demo_materials, demo_running
@@ -54,14 +55,21 @@ class Command(BaseCommand):
         for role, email, group in STAFF:
             password = admin_password or secrets.token_urlsafe(12)
             user = demo.seed_staff(email=email, password=password, group=group)
-            accounts.append((role, email, password, user))
+            secret, codes = staff_mfa_enrol(user=user)
+            accounts.append((role, email, password, user, secret, codes))
         seed_letters(moderator=accounts[1][3])
         demo_materials.seed_wall(campaigns["letter-marathon-2012"], moderator=accounts[1][3])
         self.stdout.write("\n  Sign in at http://127.0.0.1:8000/admin/ as")
-        for role, email, password, _user in accounts:
+        for role, email, password, _user, secret, codes in accounts:
             self.stdout.write(f"  {role:<10} {email:<24} password: {password}")
+            self.stdout.write(
+                f"  {'':<10} authenticator secret: {secret}  (code now: {totp_code_now(secret)})"
+            )
+            self.stdout.write(f"  {'':<10} recovery code: {codes[0]}")
         self.stdout.write(
             "  (new passwords on each run; `manage.py changepassword <name>` sets your own.\n"
+            "   Staff sign in with a second factor: add the secret to an authenticator app\n"
+            "   (it stays the same across runs), or type a recovery code once.\n"
             "   The moderator decides on letters and events; the editor keeps prisoners,\n"
             "   facilities, campaigns and offline reports.)\n"
         )
