@@ -32,7 +32,7 @@ def pages(page, base: str) -> dict[str, str]:
     return {
         "home": "/",
         "map": "/map/",
-        "campaign": "/campaigns/letter-marathon-2012/",
+        "campaign": first_link(page, base, "/campaigns/", r"/campaigns/letters-for-political-prisoners/"),
         "prisoners": "/prisoners/",
         "profile": "/prisoners/ales-bialiatski/",
         "write": first_link(page, base, "/prisoners/", r"/prisoners/[a-z0-9-]+/write/"),
