@@ -137,7 +137,7 @@ def test_a_reader_meets_no_english_on_the_way_to_a_letter(
     check("3-campaign")
     page.get_by_role("navigation").get_by_role("link", name=labels["prisoners"]).click()
     check("4-prisoners")
-    page.get_by_role("link", name=labels["name"]).click()
+    page.get_by_role("link", name=labels["name"], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(labels["name"])
     check("5-profile")
     page.get_by_role("link", name=labels["write"]).click()
