@@ -32,7 +32,8 @@ def pages(page, base: str) -> dict[str, str]:
     return {
         "home": "/",
         "map": "/map/",
-        "campaign": first_link(page, base, "/campaigns/", r"/campaigns/letters-for-political-prisoners/"),
+        # The demo's campaign running today: counters, the appeal, Add your name.
+        "campaign": "/campaigns/letters-for-political-prisoners/",
         "prisoners": "/prisoners/",
         "profile": "/prisoners/ales-bialiatski/",
         "write": first_link(page, base, "/prisoners/", r"/prisoners/[a-z0-9-]+/write/"),
