@@ -90,6 +90,7 @@ def site(live_server, monkeypatch):
         campaign.get_absolute_url(),
         f"/campaigns/{campaign.slug}/sign/",
         f"/campaigns/{campaign.slug}/appeal/",
+        f"/campaigns/{campaign.slug}/embed/",
         "/events/",
         event.get_absolute_url(),
         "/accounts/login/",
