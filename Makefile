@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock lock-check backup restore lint check-deploy migrations-check messages messages-check worker beat bench faults clean
+.PHONY: screenshots run test install lock lock-check backup restore lint check-deploy migrations-check messages messages-check worker beat bench faults clean
 
 # Dependencies come from uv.lock: exact versions with their hashes, for every
 # platform (README, "Locked dependencies"). uv itself is the one thing pip
@@ -46,12 +46,18 @@ run: $(STAMP)
 	# Static files as production serves them: hashed, gzip/Brotli, by WhiteNoise.
 	DJANGO_DEBUG=1 DJANGO_STATIC_COMPRESSED=1 $(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Serving on http://$(HOST):$(PORT)/ — stop with Ctrl-C."
-	DJANGO_DEBUG=1 DJANGO_STATIC_COMPRESSED=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	# HTML gzipped too, as Caddy's `encode` does in production (README, "Design").
+	DJANGO_DEBUG=1 DJANGO_STATIC_COMPRESSED=1 DJANGO_COMPRESS_HTML=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on whatever DATABASE_URL / REDIS_URL say (embedded default
 # when unset). Browser tests need Debian's chromium: see README.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The design screenshots (README, "Design"): 8 pages at 1280 and 390 px into
+# tests/e2e/screenshots/design/, from a running `make run` (BASE to change).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py --base $(or $(BASE),http://$(HOST):$(PORT))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -83,6 +83,16 @@ MIDDLEWARE = [
     "config.mfa.StaffSecondFactorMiddleware",
 ]
 
+# Compressed HTML where no proxy compresses it: `make run` sets
+# DJANGO_COMPRESS_HTML, so a page weighs there what it weighs behind Caddy
+# (whose `encode zstd gzip` compresses production's). BREACH: public pages
+# carry no CSRF token (tests/config/test_compression.py checks the map and
+# the home page); the forms that do carry one get Django's per-response
+# masked token, and GZipMiddleware pads each response with random bytes
+# (Django 4.2+, "Heal the BREACH").
+if env.bool("DJANGO_COMPRESS_HTML", default=False):
+    MIDDLEWARE.insert(0, "django.middleware.gzip.GZipMiddleware")
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 SITE_ID = 1

@@ -371,9 +371,19 @@ class EventFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, campaigns=None, **kwargs):
+    def __init__(self, *args, campaigns=None, offered_countries=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Any country")), *countries]
+        if offered_countries is not None:
+            # Any country stays valid (a feed or link may name one without
+            # events: it then lists none), but the select offers only the
+            # countries that have events, and the one asked for.
+            offered = set(offered_countries) | {self.data.get("country", "")}
+            self.fields["country"].widget.choices = [
+                (code, name)
+                for code, name in self.fields["country"].choices
+                if code == "" or code in offered
+            ]
         self.fields["campaign"].widget.choices = [("", _("Any campaign"))] + [
             (c.slug, c.title) for c in (campaigns or [])
         ]

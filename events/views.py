@@ -26,8 +26,12 @@ PAGE_SIZE = 20
 FEED_LIMIT = 200
 
 
-def _filters(request, *, campaigns=None) -> tuple[EventFilterForm, selectors.EventFilters]:
-    form = EventFilterForm(request.GET or None, campaigns=campaigns)
+def _filters(
+    request, *, campaigns=None, offered_countries=None
+) -> tuple[EventFilterForm, selectors.EventFilters]:
+    form = EventFilterForm(
+        request.GET or None, campaigns=campaigns, offered_countries=offered_countries
+    )
     filters = form.filters() if form.is_bound else selectors.EventFilters()
     return form, filters
 
@@ -40,7 +44,9 @@ def _querystring(request) -> str:
 @require_safe
 def event_list(request):
     campaigns = list(Campaign.objects.published().only("slug", "title"))
-    form, filters = _filters(request, campaigns=campaigns)
+    form, filters = _filters(
+        request, campaigns=campaigns, offered_countries=selectors.event_countries_published()
+    )
     qs = selectors.with_cover(selectors.event_list_published(filters=filters))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = _querystring(request)

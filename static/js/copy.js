@@ -1,5 +1,5 @@
 /* Copy buttons: <button data-copy="ID" data-copied="Copied"> copies the text
-   of element ID. The button is hidden in the HTML and shown here, so without
+   of element ID (the value of a field: the share panel's link and embed code). The button is hidden in the HTML and shown here, so without
    JavaScript only the selectable text is there. */
 (function () {
   "use strict";
@@ -10,7 +10,7 @@
     if (!source) { return; }
     button.hidden = false;
     button.addEventListener("click", function () {
-      var text = source.textContent.trim();
+      var text = isField(source) ? source.value : source.textContent.trim();
       var done = function () { if (status) { status.textContent = button.dataset.copied; } };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, function () { select(source); });
@@ -20,7 +20,9 @@
       }
     });
   });
+  function isField(el) { return el.tagName === "INPUT" || el.tagName === "TEXTAREA"; }
   function select(el) {
+    if (isField(el)) { el.select(); return; }
     var range = document.createRange();
     range.selectNodeContents(el);
     var selection = window.getSelection();

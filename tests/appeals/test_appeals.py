@@ -98,10 +98,17 @@ def test_it_refuses_bad_input_next_to_the_field(client, appeal_campaign, field, 
     response = write_appeal(client, appeal_campaign, **{field: value})
     assert response.status_code == 200
     html = response.text
-    # The error sits in the field's own paragraph, after its input.
-    block = html[html.index(f'name="{field}"') :]
-    block = block[: block.index("</p>")]
+    # The error sits in the field's own block, between its label and its
+    # input (GOV.UK pattern), and the summary at the top links to the field.
+    field_at = html.index(f'name="{field}"')
+    block = html[html.rindex('<div class="field has-error">', 0, field_at) : field_at]
     assert 'class="field-error"' in block and message in block
+    summary = html[
+        html.index('class="error-summary"') : html.index(
+            "</ul>", html.index('class="error-summary"')
+        )
+    ]
+    assert f'href="#id_{field}"' in summary and message in summary
     assert not Appeal.objects.exists() and not mail.outbox
 
 

@@ -241,7 +241,13 @@ def test_a_signature_deleted_while_being_confirmed_is_a_clear_404(client, campai
 def test_an_empty_post_shows_the_required_fields(client, campaign):
     response = client.post(reverse("campaigns:sign", args=[campaign.slug]), {})
     assert response.status_code == 200
-    assert response.text.count("This field is required.") == 3
+    # Each of the three: once next to its field, once in the error summary
+    # at the top, which links to the field.
+    assert response.text.count("This field is required.") == 6
+    summary = response.text[response.text.index('class="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    assert summary.count("This field is required.") == 3
+    assert 'href="#id_display_name"' in summary
     assert not Signature.objects.exists()
 
 

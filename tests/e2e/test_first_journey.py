@@ -34,7 +34,7 @@ def test_visitor_goes_from_home_to_a_profile_to_a_campaign(
     shoot("1-home")
 
     page.get_by_role("link", name="Prisoners").click()
-    page.get_by_role("link", name="Ales Bialiatski").click()
+    page.get_by_role("link", name="Ales Bialiatski", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ales Bialiatski")
     expect(page.get_by_text("220030 Minsk")).to_be_visible()
     expect(page.get_by_text("Detained in Minsk.")).to_be_visible()

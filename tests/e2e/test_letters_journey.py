@@ -54,7 +54,9 @@ def test_a_letter_goes_from_a_visitor_through_moderation_into_the_post(
     page.get_by_label("Your e-mail").fill("kasia@example.org")
     # Bad input first: no consent gives a clear message and keeps the text.
     page.get_by_role("button", name="Send the letter").click()
-    expect(page.get_by_text("Please tick this box")).to_be_visible()
+    # Next to the box, and in the summary at the top, which links to it.
+    expect(page.locator(".field-error", has_text="Please tick this box")).to_be_visible()
+    expect(page.locator(".error-summary a[href='#id_consent']")).to_be_visible()
     expect(page.get_by_label("Your letter", exact=True)).to_have_value(
         "Dear Ales, greetings from Warsaw. Spring is early this year and the Vistula is high. "
         "We wish you health and strength."

@@ -81,10 +81,30 @@ def test_it_lists_events_in_constant_queries(client, organiser, django_assert_nu
     for i in range(n):
         event = make_event(organiser, status="published", title=f"Event {i}")
         EventPhoto.objects.create(event=event, image="a.jpg", thumbnail="t.jpg")
-    # campaigns for the filter, count, the page of events, their photos
-    with django_assert_num_queries(4):
+    # campaigns for the filter, the countries with events (for the filter),
+    # count, the page of events, their photos
+    with django_assert_num_queries(5):
         response = client.get("/events/?country=LT")
     assert response.status_code == 200
+
+
+def test_it_offers_only_countries_with_published_events(client, organiser):
+    make_event(organiser, status="published", title="Vigil", country="LT")
+    make_event(organiser, status="submitted", title="Pending", country="PL")
+    page = client.get("/events/").content.decode()
+    select = page[
+        page.index('<select name="country"') : page.index(
+            "</select>", page.index('<select name="country"')
+        )
+    ]
+    assert '<option value="LT">' in select
+    assert 'value="PL"' not in select  # its only event is not published
+    assert 'value="FR"' not in select
+    assert select.count("<option") == 2  # "Any country" and Lithuania
+    # A country without events still filters (a shared link, a feed): none listed.
+    response = client.get("/events/?country=FR")
+    assert _titles(response) == []
+    assert 'value="FR" selected' in response.content.decode()
 
 
 def test_it_paginates_keeping_the_filters(client, organiser):

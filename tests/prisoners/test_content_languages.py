@@ -51,7 +51,7 @@ def test_a_campaign_is_in_the_language_of_its_address(client, campaign):
     page = client.get(reverse_in("ru", "campaigns:detail", slug=campaign.slug)).text
     assert "<h1>Марафон писем 2012</h1>" in page
     be = client.get(reverse_in("be", "campaigns:list")).text
-    assert f'<h3 lang="en"><a href="/be/campaigns/{campaign.slug}/">Letter marathon 2012' in be
+    assert f'<h2 lang="en"><a href="/be/campaigns/{campaign.slug}/">Letter marathon 2012' in be
 
 
 def test_the_list_costs_the_same_queries_in_every_language(
