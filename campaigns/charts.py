@@ -77,11 +77,22 @@ def daily_chart_svg(
     # separately among the major ticks, so a phone, which sees only those,
     # still reads every year.
     year_before, major_year_before = None, None
+    drawn_to = float("-inf")  # where the last label drawn ends
     for n, i in enumerate(range(0, len(span), step)):
         day = span[i]
         x = LEFT + (i + 0.5) * slot
         minor = n % 2 == 1
         new_year = day.year != (year_before if minor else major_year_before)
+        label = date_format(day, "j E Y" if new_year else "j E")
+        # The first label, which starts at its tick and carries the year, can
+        # reach past the next tick on a short campaign ("25 November 2026"
+        # over "2 December"): a label that would touch the one before is left
+        # out (about 0.55 em a character at 12 px).
+        width = len(label) * 6.6
+        left = x if n == 0 else x - width / 2
+        if left < drawn_to + 6:
+            continue
+        drawn_to = left + width
         year_before = day.year
         if not minor:
             major_year_before = day.year
@@ -93,7 +104,7 @@ def daily_chart_svg(
             # off the left edge (a phone draws ticks large).
             f'<text class="{kind}" x="{x:.1f}" y="{HEIGHT - 20}" '
             f'text-anchor="{"start" if n == 0 else "middle"}" '
-            f'font-size="12">{escape(date_format(day, "j E Y" if new_year else "j E"))}</text>'
+            f'font-size="12">{escape(label)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every dynamic part is escaped above

@@ -305,6 +305,26 @@ def test_the_day_chart_has_one_bar_per_campaign_day_and_sparse_dated_ticks():
     assert float(width) < 10
 
 
+def test_the_first_date_on_a_short_campaign_does_not_run_into_the_next():
+    from campaigns import charts
+
+    svg = charts.daily_chart_svg(
+        [(dt.date(2026, 11, 26), 40)], first=dt.date(2026, 11, 25), last=dt.date(2027, 1, 1)
+    )
+    ticks = re.findall(r'<text class="tick[^"]*" x="([\d.]+)"[^>]*>([^<]+)</text>', svg)
+    assert ticks[0][1] == "25 November 2026"
+    # Each label's extent at 12 px (about 6.6 px a character): the first starts
+    # at its tick, the others are centred on theirs.
+    spans = [
+        (float(x), float(x) + len(t) * 6.6)
+        if n == 0
+        else (float(x) - len(t) * 3.3, float(x) + len(t) * 3.3)
+        for n, (x, t) in enumerate(ticks)
+    ]
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert [t for _, t in ticks][1:] == ["9 December", "16 December", "23 December", "30 December"]
+
+
 def test_renaming_a_campaign_keeps_its_map_and_leaves_no_files_behind(client, campaign):
     factories.make_report(campaign, country="PL", quantity=5)
     campaign.refresh_from_db()
