@@ -34,7 +34,9 @@ def test_a_visitor_appeals_to_the_interior_ministry_and_sees_it_counted(
     page.get_by_label("E-mail").fill("kasia@")
     page.get_by_label("Your own paragraph (optional)").fill("Greetings from Warsaw.")
     page.get_by_role("button", name="Send my appeal").click()
-    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    # Next to the field (the summary at the top links to it with its label).
+    expect(page.locator("#id_email_error")).to_have_text("Enter a valid email address.")
+    expect(page.get_by_role("link", name="E-mail: Enter a valid email address.")).to_be_visible()
     expect(page.get_by_label("Your own paragraph (optional)")).to_have_value(
         "Greetings from Warsaw."
     )
