@@ -65,7 +65,6 @@ def test_profile_says_when_letters_do_not_reach(client, prisoner):
     assert "Letters do not reach this person" in client.get(prisoner.get_absolute_url()).text
 
 
-
 def test_a_memorial_profile_offers_no_address_to_write_to(client, prisoner):
     assert "Where to write" in client.get(prisoner.get_absolute_url()).text
     prisoner.status = Prisoner.Status.DIED
@@ -73,6 +72,7 @@ def test_a_memorial_profile_offers_no_address_to_write_to(client, prisoner):
     body = client.get(prisoner.get_absolute_url()).text
     assert "Where to write" not in body
     assert "220030 Minsk" not in body
+
 
 def test_profile_escapes_user_text(client, prisoner):
     prisoner.bio = "<script>alert(1)</script>"
