@@ -124,4 +124,20 @@ def sign(client, campaign, **data):
 
 def totp_code(user) -> str:
     """The code the user's authenticator app shows now (allauth's own TOTP functions)."""
-    return totp_code_now(user.totp_secret)
+    return fresh_totp(user.totp_secret)
+
+
+def fresh_totp(secret: str) -> str:
+    """A code with time left to use it.
+
+    A code is good for its 30-second window only (no tolerance): one read in
+    the window's last seconds can expire before a browser test submits it,
+    so, like a person, wait for the next code then.
+    """
+    from allauth.mfa import app_settings
+
+    period = app_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < 8:
+        time.sleep(left + 0.1)
+    return totp_code_now(secret)

@@ -17,8 +17,10 @@ from django.test import Client
 from appeals.models import AppealTarget, AppealText
 from campaigns import services as campaign_services
 from events.models import Event
+from letters import services as letter_services
 from tests import factories
 from tests.events.conftest import make_event
+from tests.letters.conftest import make_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,6 +110,18 @@ def site(live_server, monkeypatch):
     ]
     moderator = factories.make_user(email="moderator@example.org", is_staff=True, is_superuser=True)
     make_event(activist, status=Event.Status.SUBMITTED, title="Vigil in Vilnius")
+    # A letter waiting in the queue (the review screen with its buttons and
+    # forms), and one sent back for changes: the writer's pages by token.
+    waiting = make_letter(writable, campaign=campaign, email="writer@example.org")
+    returned = make_letter(writable, campaign=campaign, email="other@example.org")
+    with factories.committed():
+        letter_services.letter_request_changes(
+            letter=returned, moderator=moderator, note="Please leave out the prison's name."
+        )
+    public += [
+        f"/letters/withdraw/{waiting.withdraw_token}/",
+        f"/letters/{returned.withdraw_token}/edit/",
+    ]
     review_pages = ["/admin/letters/letter/review/", "/admin/events/event/review/"]
     return {
         "public": public,
@@ -136,7 +150,10 @@ def _signed_in(browser, live_server, user, **context_args):
 
 
 def _open(page, url):
-    page.goto(url)
+    response = page.goto(url)
+    # The page asked for, not a redirect (sign-in, second factor) or an error.
+    assert response is not None and response.status == 200, (url, response and response.status)
+    assert page.url == url, (url, page.url)
     # Maps fetch their shapes and points after load: audit them drawn.
     if page.locator(".solidarity-map, .event-map").count():
         page.wait_for_load_state("networkidle")

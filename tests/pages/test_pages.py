@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from campaigns.models import Campaign, OfflineReport
-from config.mfa import staff_mfa_enrol, totp_code_now
+from config.mfa import staff_mfa_enrol
 from prisoners.models import Prisoner
 from tests import factories
 
@@ -93,7 +93,7 @@ def test_seed_demo_is_idempotent_and_matches_the_articles(client):
     assert response["Location"] == reverse("mfa_authenticate")
     # ... and the second factor it was enrolled with (the same secret on each run).
     secret, _codes = staff_mfa_enrol(user=User.objects.get(email="admin@example.org"))
-    response = client.post(reverse("mfa_authenticate"), {"code": totp_code_now(secret)})
+    response = client.post(reverse("mfa_authenticate"), {"code": factories.fresh_totp(secret)})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 
