@@ -17,7 +17,7 @@ from django_countries import countries
 from campaigns.exports import ExportActionsMixin
 from letters import exports, review, services, wall
 from letters.models import BulkJob, DeliveryBatch, Letter, LetterLog, WallExcerpt
-from letters.pdf import PdfFontMissing, batch_pdf, labels_pdf
+from letters.pdf import PdfFontMissing, batch_pdf, labels_pdf, packing_pdf
 from prisoners.models import Facility
 
 # Pending counts on the admin index (letters/templatetags/letters_admin.py).
@@ -565,6 +565,7 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
         return [
             view(self.pdf_view, "pdf", kind="letters"),
             view(self.pdf_view, "labels", kind="labels"),
+            view(self.pdf_view, "packing", kind="packing"),
             view(self.confirm_view, "posted", step="posted"),
             view(self.confirm_view, "returned", step="returned"),
         ] + super().get_urls()
@@ -587,7 +588,7 @@ class DeliveryBatchAdmin(admin.ModelAdmin):
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
         batch = self._batch(request, pk, change=False)
-        make = batch_pdf if kind == "letters" else labels_pdf
+        make = {"letters": batch_pdf, "labels": labels_pdf, "packing": packing_pdf}[kind]
         try:
             content = make(batch=batch)
         except PdfFontMissing as e:

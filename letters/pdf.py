@@ -1,6 +1,8 @@
 """What a delivery batch prints: the letters, and the labels for their envelopes.
 
-The letters PDF is a staff packing sheet, then the letters. A letter page
+The letters PDF holds the letters and nothing else; the packing sheet, for
+staff, is a PDF of its own, so no page of what is posted says a word of the
+interface. A letter page
 carries the writer's text, its translation when a moderator added one, and
 the name the writer signed with: nothing else, in no language, because the
 censor confiscates what they cannot read and a line of English on a Russian
@@ -122,14 +124,20 @@ def batch_letters(batch: DeliveryBatch) -> list[Letter]:
 
 
 def batch_pdf(*, batch: DeliveryBatch) -> bytes:
+    """The letters, one after another, as they go into the envelopes."""
+    pdf = _pdf()
+    for number, letter in enumerate(batch_letters(batch), start=1):
+        _letter_pages(pdf, letter, number)
+    return bytes(pdf.output())
+
+
+def packing_pdf(*, batch: DeliveryBatch) -> bytes:
+    """Staff only: which numbered letter goes into which envelope."""
     pdf = _pdf()
     letters = batch_letters(batch)
     facility = batch.facility
     blocks = [addressee(prisoner=letter.prisoner, facility=facility) for letter in letters]
-
     _packing_sheet(pdf, batch, facility, letters, blocks)
-    for number, letter in enumerate(letters, start=1):
-        _letter_pages(pdf, letter, number)
     return bytes(pdf.output())
 
 

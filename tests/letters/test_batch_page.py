@@ -41,19 +41,20 @@ def test_it_shows_the_moderator_print_labels_and_mark_posted_and_no_save(client,
     page = client.get(url("change", batch)).text
     assert "Print letters (PDF)" in page
     assert "Address labels (PDF)" in page
+    assert "Packing sheet (PDF)" in page
     assert url("posted", batch) in page
     assert url("returned", batch) not in page  # not posted yet
     assert 'name="_save"' not in page
 
 
-def test_it_prints_both_pdfs_for_the_moderator(client, moderator, batch):
+def test_it_prints_the_three_pdfs_for_the_moderator(client, moderator, batch):
     client.force_login(moderator)
-    for name in ("pdf", "labels"):
+    for name, file in (("pdf", "letters"), ("labels", "labels"), ("packing", "packing")):
         response = client.get(url(name, batch))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
-    assert "labels-batch" in response["Content-Disposition"]
+        assert f'filename="{file}-batch-{batch.pk}.pdf"' in response["Content-Disposition"]
 
 
 def test_mark_posted_asks_first_then_posts_and_says_how_many(client, moderator, batch):
@@ -107,7 +108,7 @@ def test_mark_returned_before_posting_is_refused_with_a_message(client, moderato
 
 def test_an_editor_may_not_post_return_or_print(client, editor_account, batch):
     client.force_login(editor_account)
-    for name in ("change", "pdf", "labels", "posted", "returned"):
+    for name in ("change", "pdf", "labels", "packing", "posted", "returned"):
         assert client.get(url(name, batch)).status_code == 403, name
     for name in ("posted", "returned"):
         assert client.post(url(name, batch)).status_code == 403, name

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from letters import services
 from letters.models import Letter
-from letters.pdf import addressee, batch_pdf, labels_pdf
+from letters.pdf import addressee, batch_pdf, labels_pdf, packing_pdf
 from prisoners.languages import LETTER_LANGUAGES
 from tests import factories
 from tests.letters.conftest import make_letter
@@ -56,7 +56,7 @@ def batch(prisoner, facility, moderator):
 
 
 def test_it_prints_the_letter_the_translation_and_the_signature_and_nothing_else(batch):
-    cover, page = _pages(batch_pdf(batch=batch))
+    (page,) = _pages(batch_pdf(batch=batch))
     rest = _norm(page)
     # In this order: the text, signed; under a rule, the translation, signed.
     for piece in (BODY, "— Kasia", TRANSLATION, "— Kasia"):
@@ -70,7 +70,7 @@ def test_it_prints_the_letter_the_translation_and_the_signature_and_nothing_else
 def test_it_prints_no_interface_word_in_any_language_on_a_letter_page(batch):
     words = _interface_words()
     assert {"Letter", "Ліст", "Письмо", "Russian", "Руская", "Германия"} <= words
-    _cover, page = _pages(batch_pdf(batch=batch))
+    (page,) = _pages(batch_pdf(batch=batch))
     found = [w for w in words if re.search(rf"\b{re.escape(w)}\b", page, re.IGNORECASE)]
     assert found == []
     assert "Poland" not in page and "Польшча" not in page and "Польша" not in page
@@ -81,7 +81,7 @@ def test_it_numbers_every_page_of_a_long_letter(prisoner, facility, moderator):
     letter = make_letter(prisoner, body=long_body)
     services.letter_approve(letter=letter, moderator=moderator)
     batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
-    _cover, *pages = _pages(batch_pdf(batch=batch))
+    pages = _pages(batch_pdf(batch=batch))
     assert len(pages) == 2
     assert "1 · 1/2" in pages[0]
     assert "1 · 2/2" in pages[1]
@@ -92,7 +92,7 @@ def test_the_packing_sheet_matches_numbers_to_addressees_for_staff(batch, prison
     prisoner.name_ru = "Алесь Беляцкий"
     prisoner.patronymic_ru = "Викторович"
     prisoner.save()
-    cover = _norm(_pages(batch_pdf(batch=batch))[0])
+    (cover,) = map(_norm, _pages(packing_pdf(batch=batch)))
     assert "1 letter in this batch" in cover
     assert "do not post it" in cover
     assert "1. Беляцкий Алесь Викторович" in cover
@@ -175,7 +175,7 @@ def test_the_labels_fill_sheets_of_24_and_add_return_labels_when_set(
 
 def test_without_a_return_address_the_packing_sheet_says_to_write_it(batch, settings):
     settings.RETURN_ADDRESS = ""
-    assert "write it on every envelope" in _norm(_pages(batch_pdf(batch=batch))[0])
+    assert "write it on every envelope" in _norm(_pages(packing_pdf(batch=batch))[0])
     assert len(_pages(labels_pdf(batch=batch))) == 1
 
 
@@ -197,6 +197,8 @@ def test_printing_reads_the_same_number_of_queries_for_1_and_6_letters(
             batch_pdf(batch=batch)
         with django_assert_num_queries(1):
             labels_pdf(batch=batch)
+        with django_assert_num_queries(1):
+            packing_pdf(batch=batch)
 
 
 def _approved(prisoner, moderator):
