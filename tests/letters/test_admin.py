@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from campaigns.models import Action
 from letters import services
 from letters.models import DeliveryBatch, Letter, LetterLog
-from letters.pdf import batch_pdf
+from letters.pdf import packing_pdf
 from prisoners.models import Prisoner
 from tests import factories
 from tests.factories import committed
@@ -308,10 +308,11 @@ def test_the_whole_delivery_makes_a_printable_pdf_and_e_mails_writers_once(
     pdf = client.get(reverse("admin:letters_deliverybatch_pdf", args=[batch.pk]))
     assert pdf["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.content))
-    assert len(reader.pages) == 3  # the cover sheet and one page per letter
-    cover = reader.pages[0].extract_text()
+    assert len(reader.pages) == 2  # one page per letter, and nothing else
+    packing = client.get(reverse("admin:letters_deliverybatch_packing", args=[batch.pk]))
+    cover = PdfReader(io.BytesIO(packing.content)).pages[0].extract_text()
     assert "2 letters in this batch" in cover
-    first = reader.pages[1].extract_text()
+    first = reader.pages[0].extract_text()
     # The address goes on the envelope's label, not on the letter.
     assert "ул. Володарского, 2" not in first
     labels = client.get(reverse("admin:letters_deliverybatch_labels", args=[batch.pk]))
@@ -337,7 +338,7 @@ def test_the_cover_of_a_one_letter_batch_says_one_letter(prisoner, facility, mod
     letter = make_letter(prisoner)
     services.letter_approve(letter=letter, moderator=moderator)
     batch = services.batch_create(facility=facility, letters=[letter], moderator=moderator)
-    cover = PdfReader(io.BytesIO(batch_pdf(batch=batch))).pages[0].extract_text()
+    cover = PdfReader(io.BytesIO(packing_pdf(batch=batch))).pages[0].extract_text()
     assert "1 letter in this batch" in cover
     assert "1 letters" not in cover
 
@@ -415,6 +416,6 @@ def test_the_cover_is_in_the_moderators_language_with_its_dates(prisoner, facili
     )
     batch.refresh_from_db()
     with translation.override("ru"):
-        cover = PdfReader(io.BytesIO(batch_pdf(batch=batch))).pages[0].extract_text()
+        cover = PdfReader(io.BytesIO(packing_pdf(batch=batch))).pages[0].extract_text()
     assert "5 писем в этой партии" in cover
     assert "Собрано 30 ноября 2026" in cover
