@@ -30,7 +30,7 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 from bench import generate as gen  # noqa: E402
-from bench import report  # noqa: E402
+from bench import instrument, report  # noqa: E402
 
 PG_HOST, PG_PORT, REDIS_PORT = "127.0.0.1", 5432, 6379
 START = {  # STACK-NOTES: how to bring each service up when it is down
@@ -49,7 +49,12 @@ class Scenario:
 
 # A scenario whose path answers 404 is reported "not measured: endpoint absent".
 SCENARIOS = [
+    # Two candidates for the ceiling, the fastest things the stack serves: a
+    # view that returns fixed bytes through every middleware, and a static
+    # file that whitenoise answers before most of them. The ceiling is the
+    # best run of either (bench/report.py), so no page can honestly beat it.
     Scenario("trivial view (ceiling)", "/bench/ceiling", "ceiling"),
+    Scenario("static file (ceiling)", "{static}", "ceiling"),
     Scenario("campaign page", "/campaigns/{campaign}/", "page"),
     Scenario("tally JSON", "/api/campaigns/{campaign}/tally/", "page"),
     Scenario("events list", "/events/", "page"),
@@ -185,7 +190,7 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
         procs.append(
             subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             status, _, _ = http("GET", f"http://127.0.0.1:{port}/healthz")
@@ -195,7 +200,9 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
             pass
         time.sleep(0.5)
     stop_stack(procs)
-    raise SystemExit("gunicorn did not answer /healthz within 60 s; see bench/results/gunicorn.log")
+    raise SystemExit(
+        "gunicorn did not answer /healthz within 180 s; see bench/results/gunicorn.log"
+    )
 
 
 def stop_stack(procs: list[subprocess.Popen]) -> None:
@@ -304,15 +311,19 @@ def build_submission(base: str, scenario: Scenario, path: str, form_page: str) -
     cookies = "; ".join(
         c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [] if c.startswith("csrftoken")
     )
-    body = urllib.parse.urlencode(forms[0]["fields"])
+    # Each request needs a stamp of its own (a stamp is good for one
+    # submission); wrk takes them from a file (stamps_write), in place of this.
+    fields = dict(forms[0]["fields"])
+    if "started" in fields:
+        fields["started"] = "BENCHSTAMP"
+    body = urllib.parse.urlencode(fields)
     post_headers = {
         "Cookie": cookies,
         "Origin": base.replace("http://", "https://"),
         "Content-Type": "application/x-www-form-urlencoded",
     }
-    status, _, answer = http(
-        "POST", base + path, body=body.replace("BENCHN", "0").encode(), headers=post_headers
-    )
+    first = body.replace("BENCHN", "0").replace("BENCHSTAMP", urllib.parse.quote(stamp_new()))
+    status, _, answer = http("POST", base + path, body=first.encode(), headers=post_headers)
     if status not in (302, 303):
         errors = re.findall(
             r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', answer.decode(errors="replace"), re.S
@@ -323,12 +334,47 @@ def build_submission(base: str, scenario: Scenario, path: str, form_page: str) -
     return {"body": body, "cookie": cookies, "origin": post_headers["Origin"]}
 
 
+def stamp_new() -> str:
+    """A form stamp as the form page would give one (config/antispam.py)."""
+    from django.core import signing
+
+    from config import antispam
+
+    return signing.TimestampSigner(salt=antispam._SIGNER_SALT).sign(
+        f"{int(time.time())}.{secrets.token_urlsafe(9)}"
+    )
+
+
+def stamps_write(count: int) -> str:
+    """A file of `count` fresh stamps, url-encoded, one a line, for wrk.lua."""
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="solidarity-bench-stamps-", suffix=".txt", delete=False
+    ) as f:
+        f.writelines(urllib.parse.quote(stamp_new()) + "\n" for _ in range(count))
+    return f.name
+
+
+WRK_THREADS = 2
+
+
 def wrk(url: str, *, duration: int, connections: int, env: dict) -> dict:
     script = str(ROOT / "bench" / "wrk.lua")
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script]
-    result = subprocess.run(  # noqa: S603
-        [*cmd, url], env={**os.environ, **env}, capture_output=True, text=True, check=False
-    )
+    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"]
+    env = {**os.environ, **env, "BENCH_THREADS": str(WRK_THREADS)}
+    stamps = None
+    if "BENCHSTAMP" in env.get("BENCH_BODY", ""):
+        # More than the fastest submission rate seen here could use (about
+        # 1,000/s), so no stamp is sent twice.
+        stamps = env["BENCH_STAMPS"] = stamps_write(1500 * duration)
+    before = instrument.cpu_snapshot()
+    try:
+        result = subprocess.run(  # noqa: S603
+            [*cmd, "-s", script, url], env=env, capture_output=True, text=True, check=False
+        )
+    finally:
+        after = instrument.cpu_snapshot()
+        if stamps:
+            os.unlink(stamps)
     line = next((x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk gave no result: {result.stdout}\n{result.stderr}")
@@ -341,6 +387,8 @@ def wrk(url: str, *, duration: int, connections: int, env: dict) -> dict:
         "errors": raw["bad_status"] + raw["socket_errors"],
         "refused": raw["refused"],
         "requests": raw["requests"],
+        # CPU milliseconds per request of each part of the stack (/proc).
+        "cpu_ms": instrument.cpu_per_request(before, after, raw["requests"]),
     }
 
 
@@ -387,14 +435,47 @@ def measure_http(base: str, names: dict, *, runs: int, duration: int, connection
         out[name] = {
             "kind": plan["kind"],
             "path": plan["path"],
+            "request": {k: v for k, v in plan["env"].items() if k != "BENCH_STAMPS"},
             "rps": statistics.median(r["rps"] for r in runs_),
             "p50_ms": statistics.median(r["p50_ms"] for r in runs_),
             "p99_ms": statistics.median(r["p99_ms"] for r in runs_),
             "errors": sum(r["errors"] for r in runs_),
             "refused": sum(r["refused"] for r in runs_),
+            # The best run too: the ceiling is the fastest the stack served.
+            "best_rps": max(r["rps"] for r in runs_),
+            "cpu_ms": {
+                part: statistics.median(r["cpu_ms"].get(part, 0.0) for r in runs_)
+                for part in runs_[0]["cpu_ms"]
+            },
             "runs": runs_,
         }
     return {s.name: out[s.name] for s in SCENARIOS}
+
+
+def measure_submissions_in_process(http_results: dict, *, runs: int) -> dict:
+    """Each submission as wrk sent it, in this process: time against the
+    trivial view, and its queries, Redis round-trips, tasks and mails counted
+    (bench/instrument.py). Run with the stack stopped, so nothing else
+    (the worker included) is on the cores."""
+    out = {}
+    for name, r in http_results.items():
+        if r.get("kind") != "submission" or "absent" in r:
+            continue
+        request = r["request"]
+
+        def body_for(n, body=request["BENCH_BODY"]):
+            return body.replace("BENCHN", str(n)).replace(
+                "BENCHSTAMP", urllib.parse.quote(stamp_new())
+            )
+
+        out[name] = instrument.submission_profile(
+            r["path"],
+            body_for,
+            runs=runs,
+            cookie=request["BENCH_COOKIE"],
+            origin=request["BENCH_ORIGIN"],
+        )
+    return out
 
 
 def measure_page_weight(url: str) -> dict:
@@ -498,6 +579,8 @@ def measure_ledger(names: dict, *, runs: int) -> dict:
         campaign_tallies_recompute(campaign_id=big.pk)
 
     floor(), floor_serial(), recompute()  # warm the buffer cache for all alike
+    with instrument.Counters() as counters:  # what one recompute does, counted
+        recompute()
     samples: dict = {floor: [], floor_serial: [], recompute: []}
     for _ in range(runs):  # interleaved, so load from other processes hits all alike
         for fn, times in samples.items():
@@ -539,6 +622,7 @@ def measure_ledger(names: dict, *, runs: int) -> dict:
         "floor_s": floor_s,
         "floor_serial_s": floor_serial_s,
         "recompute_s": recompute_s,
+        "recompute_counts": dict(counters.counts),
         "record_big_s": record_big_s,
         "record_small_s": record_small_s,
         "one_more_big_s": full_big_s,
@@ -850,6 +934,7 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
+    from django.contrib.staticfiles.storage import staticfiles_storage
     from django.core.cache import cache
 
     cache.clear()
@@ -858,6 +943,7 @@ def main(argv: list[str] | None = None) -> None:
         "campaign": gen.BIG_SLUG,
         "small_campaign": gen.SMALL_SLUG,
         "prisoner": "bench-prisoner-0",
+        "static": staticfiles_storage.url("img/favicon.svg"),
     }
     results: dict = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -906,17 +992,36 @@ def main(argv: list[str] | None = None) -> None:
         results["bulk_approval"] = measure_bulk_approval(names, runs=max(args.runs, 5))
     finally:
         stop_stack(procs)
+    say("submissions in process: time, queries, Redis round-trips, profile")
+    results["submissions_in_process"] = measure_submissions_in_process(
+        results["http"], runs=max(args.runs * 100, 200)
+    )
     say("tally recompute and one more action")
     results["ledger"] = measure_ledger(names, runs=max(args.runs, 7))
     results["map_render"] = measure_map_render(names, runs=max(args.runs, 5))
     results["page_anatomy"] = measure_page_anatomy(names, runs=args.runs)
     results["staff_data"] = measure_staff_data()
 
+    results["commit"] = _commit()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
-    Path(args.output).write_text(report.markdown(results))
-    say(f"wrote {args.output} and bench/results/latest.json")
+    raw = RESULTS / f"{args.preset}.json"
+    raw.write_text(json.dumps(results, indent=2, default=str))
+    (RESULTS / "latest.json").write_text(raw.read_text())
+    # BENCHMARKS.md holds every preset's last run, side by side.
+    Path(args.output).write_text(report.markdown(report.load_runs(RESULTS)))
+    say(f"wrote {args.output} and {raw.relative_to(ROOT)}")
     print(report.summary(results))
+
+
+def _commit() -> str:
+    described = subprocess.run(  # noqa: S603
+        ["git", "describe", "--always", "--dirty"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return described.stdout.strip() or "unknown"
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 --   BENCH_BODY    url-encoded form body; BENCHN is replaced by a per-request number
 --   BENCH_COOKIE  Cookie header (CSRF cookie for POSTs)
 --   BENCH_ORIGIN  Origin header (Django's CSRF check on HTTPS requests)
+--   BENCH_STAMPS  file of form stamps, one a line; BENCHSTAMP in the body is
+--                 replaced by a stamp no other request of the run sends (a
+--                 stamp is good for one submission, as a fetched form is)
+--   BENCH_THREADS wrk's thread count (-t), to share the stamps out
 -- Every request carries X-Forwarded-Proto: https (production sits behind TLS)
 -- and its own X-Real-IP, so the per-client rate limit is exercised as for
 -- many visitors, not tripped as for one.
@@ -10,6 +14,8 @@ local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY") or ""
 local cookie = os.getenv("BENCH_COOKIE") or ""
 local origin = os.getenv("BENCH_ORIGIN") or ""
+local stamps_file = os.getenv("BENCH_STAMPS") or ""
+local nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
 local threads = {}
 
 function setup(thread)
@@ -20,6 +26,10 @@ end
 function init(args)
   counter = 0
   refused = 0
+  stamps = {}
+  if stamps_file ~= "" then
+    for line in io.lines(stamps_file) do stamps[#stamps + 1] = line end
+  end
   wrk.headers["X-Forwarded-Proto"] = "https"
   if cookie ~= "" then wrk.headers["Cookie"] = cookie end
   if origin ~= "" then wrk.headers["Origin"] = origin end
@@ -33,7 +43,13 @@ function request()
   local n = id * 100000000 + counter
   wrk.headers["X-Real-IP"] = string.format("10.%d.%d.%d", id % 256, math.floor(counter / 256) % 256, counter % 256)
   if method == "POST" then
-    return wrk.format("POST", nil, nil, (body:gsub("BENCHN", tostring(n))))
+    local filled = body:gsub("BENCHN", tostring(n))
+    if #stamps > 0 then
+      -- Thread id takes every nthreads-th stamp: no two requests share one.
+      local stamp = stamps[((counter - 1) * nthreads + id - 1) % #stamps + 1]
+      filled = filled:gsub("BENCHSTAMP", function() return stamp end)
+    end
+    return wrk.format("POST", nil, nil, filled)
   end
   return wrk.format("GET")
 end
