@@ -171,7 +171,7 @@ def test_a_submissions_account_says_only_what_was_measured():
     assert "6.60 ms in all" in account
     assert "2 cores bound it at about 303/s" in account
     assert "97% busy" in account
-    assert "3 SQL queries, 1 Redis round-trips (EVALSHA), 0 tasks published" in account
+    assert "3 SQL queries, 1 Redis round-trip (EVALSHA), 0 tasks published" in account
     assert "`letters/views.py:write` 2.50 ms" in account
     in_process_row = rows["letter submission in process"]
     assert in_process_row[2] == "4.00× trivial view"
