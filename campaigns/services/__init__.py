@@ -30,9 +30,11 @@ How a tally stays exact (DESIGN, "Tallies, precisely"):
   queues the task. The task claims the marker before it reads the tally
   rows, so a duplicate delivery does nothing and a burst costs one refresh.
   Global rows need no refresh: pages sum them (a few hundred) and cache that.
-* The full recompute (SELECT ... GROUP BY over the ledger, replacing the
-  rows) is the check: the periodic reconcile runs it for the global rows
-  and for active and overdue campaigns, and logs any drift it had to repair.
+* The full recompute (SELECT ... GROUP BY over the ledger, bringing the
+  rows to it by difference: only wrong, missing or vanished rows are
+  written, nothing when all is right) is the check: the periodic reconcile
+  runs it for the global rows and for active and overdue campaigns, and
+  logs any drift it had to repair.
 * If Redis is down, the marker stays set and the reconcile finds it.
 
 Lock order. Every transaction that writes the ledger takes its locks in

@@ -309,23 +309,104 @@ def campaign_totals_refresh(*, campaign_id: int) -> None:
 
 
 def _day(value) -> dt.date:
-    # SQLite returns DATE() as text.
+    # SQLite returns DATE() and date columns as text.
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def campaign_tallies_recompute(*, campaign_id: int) -> bool:
-    """Replace a campaign's tallies with the ledger summed from scratch.
+def _rows_sync(cursor, model, columns: tuple, aggregate: str, params: list, **scope):
+    """Make a table's rows in scope equal the ledger's sums, touching only what differs.
 
-    Returns whether anything changed, so the reconcile can say when it had
-    to repair drift.
+    ``aggregate`` is the SELECT of the sums (the key columns, then the sum);
+    it is sent with the read of the current rows as one statement (UNION ALL:
+    each side planned as it would be alone, the sums in parallel). Rows whose
+    sum is right are left as they are (same id, no write); wrong ones are
+    updated in place, missing ones inserted, vanished ones deleted: one
+    statement per kind of change (chunked), none when nothing differs. The
+    caller holds the key that keeps writers of these rows out.
+
+    Returns the sums by key and whether anything changed.
+    """
+    table = model._meta.db_table
+    names = ", ".join(columns)
+    where = " AND ".join(f"{column} = %s" for column in scope) or "1 = 1"
+    cursor.execute(
+        f"SELECT 0, sums.*, NULL FROM ({aggregate}) AS sums UNION ALL "  # noqa: S608
+        f"SELECT 1, {names}, quantity, id FROM {table} WHERE {where}",
+        [*params, *scope.values()],
+    )
+    day = columns.index("day") if "day" in columns else None
+    fresh, current = {}, {}
+    for side, *key, quantity, row_id in cursor.fetchall():
+        if day is not None:
+            key[day] = _day(key[day])
+        if side == 0:
+            fresh[tuple(key)] = quantity
+        else:
+            current[tuple(key)] = (row_id, quantity)
+    updates, deletes = [], []
+    for key, (row_id, quantity) in current.items():
+        wanted = fresh.get(key)
+        if wanted is None:
+            deletes.append(row_id)
+        elif wanted != quantity:
+            updates.append((row_id, int(wanted)))
+    inserts = [(key, int(q)) for key, q in fresh.items() if key not in current]
+    casts = ("::bigint", "::bigint") if connection.vendor == "postgresql" else ("", "")
+    one = f"(%s{casts[0]}, %s{casts[1]})"
+    size = _PARAMS_PER_STATEMENT // 2
+    for start in range(0, len(updates), size):
+        chunk = sorted(updates[start : start + size])
+        cursor.execute(
+            f"UPDATE {table} SET quantity = v.quantity FROM (SELECT column1 AS id, "  # noqa: S608
+            f"column2 AS quantity FROM (VALUES {', '.join([one] * len(chunk))}) AS given) AS v "
+            f"WHERE {table}.id = v.id",
+            [value for pair in chunk for value in pair],
+        )
+    for start in range(0, len(deletes), _PARAMS_PER_STATEMENT):
+        chunk = deletes[start : start + _PARAMS_PER_STATEMENT]
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+            chunk,
+        )
+    if inserts:
+        model.objects.bulk_create(
+            (
+                model(**scope, **dict(zip(columns, key, strict=True)), quantity=quantity)
+                for key, quantity in sorted(inserts)
+            ),
+            batch_size=_PARAMS_PER_STATEMENT // (len(columns) + len(scope) + 1),
+        )
+    return fresh, bool(updates or inserts or deletes)
+
+
+def campaign_tallies_recompute(*, campaign_id: int) -> bool:
+    """Bring a campaign's tallies to the ledger summed from scratch.
+
+    Rows already right are not touched; others are updated, added or removed
+    (_rows_sync). Returns whether any row changed, so the reconcile can say
+    when it had to repair drift. Publishes the map (after commit) only when
+    the rows or the campaign's totals changed: a recompute that finds all
+    right writes nothing and leaves the picture and the tally time as they
+    are (tallies_reconcile draws a map never drawn).
     """
     action_table = Action._meta.db_table
     with transaction.atomic():
-        # Exclusive: waits for writers applying differences, and keeps them
-        # out until the rows are replaced. Not the campaign row, which the
-        # on-commit marker also updates.
-        _advisory("pg_advisory_xact_lock", _TALLY_LOCK, campaign_id)
-        before = _tally_rows(campaign_id)
+        with connection.cursor() as cursor:
+            # Exclusive: waits for writers applying differences, and keeps
+            # them out until the rows are brought up to date. Not the
+            # campaign row, which the on-commit marker also updates: it is
+            # only read here, with the key, in the same round trip.
+            locked = (
+                "(SELECT pg_advisory_xact_lock(%s, %s)) AS locked"
+                if connection.vendor == "postgresql"
+                else "(SELECT %s, %s) AS locked"
+            )
+            cursor.execute(
+                "SELECT c.actions_total, c.countries_total, c.tallied_at "  # noqa: S608
+                f"FROM {locked} LEFT JOIN {Campaign._meta.db_table} AS c ON c.id = %s",
+                [_TALLY_LOCK, campaign_id, campaign_id],
+            )
+            actions_total, countries_total, tallied_at = cursor.fetchone()
         # Plain SELECTs, which PostgreSQL runs with parallel workers (it never
         # does for INSERT ... SELECT); one per kind of row, because grouping
         # by country, kind and day at once makes ten times the groups and
@@ -333,93 +414,91 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
         # function and PostgreSQL's cast; both take the day in the
         # connection's time zone, which Django sets to UTC.
         with connection.cursor() as cursor:
-            cursor.execute(
+            by_country_kind, rows_changed = _rows_sync(
+                cursor,
+                Tally,
+                ("country", "kind"),
                 f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
                 "WHERE campaign_id = %s GROUP BY country, kind",
                 [campaign_id],
+                campaign_id=campaign_id,
             )
-            by_country_kind = {(country, kind): q for country, kind, q in cursor.fetchall()}
-            cursor.execute(
+            _by_day, days_changed = _rows_sync(
+                cursor,
+                DailyTally,
+                ("day",),
                 f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
                 "WHERE campaign_id = %s GROUP BY DATE(occurred_at)",
                 [campaign_id],
+                campaign_id=campaign_id,
             )
-            by_day = {_day(day): quantity for day, quantity in cursor.fetchall()}
-        Tally.objects.filter(campaign_id=campaign_id).delete()
-        Tally.objects.bulk_create(
-            Tally(campaign_id=campaign_id, country=country, kind=kind, quantity=quantity)
-            for (country, kind), quantity in by_country_kind.items()
-        )
-        DailyTally.objects.filter(campaign_id=campaign_id).delete()
-        DailyTally.objects.bulk_create(
-            DailyTally(campaign_id=campaign_id, day=day, quantity=quantity)
-            for day, quantity in by_day.items()
-        )
-        after = by_country_kind
-        Campaign.objects.filter(pk=campaign_id).update(
-            actions_total=sum(by_country_kind.values()),
-            countries_total=len({country for country, _ in by_country_kind if country}),
-            tallied_at=timezone.now(),
-            tally_recomputes=F("tally_recomputes") + 1,
-        )
-        changed = before != after
-        if changed or not Campaign.objects.filter(pk=campaign_id, map_version__gt=0).exists():
+        changed = rows_changed or days_changed
+        # The totals on the campaign row, the tally time (the page's "counted"
+        # and its caches' key) and the map's version move with the rows. When
+        # the rows were right, the row is written only if its totals were not
+        # (a refresh still pending) or it was never tallied: a recompute that
+        # finds everything right writes nothing, so its commit waits for no
+        # disk flush, and publishes nothing.
+        totals = {
+            "actions_total": sum(by_country_kind.values()),
+            "countries_total": len({country for country, _ in by_country_kind if country}),
+        }
+        if (
+            changed
+            or tallied_at is None
+            or totals
+            != {
+                "actions_total": actions_total,
+                "countries_total": countries_total,
+            }
+        ):
+            Campaign.objects.filter(pk=campaign_id).update(
+                **totals, tallied_at=timezone.now(), tally_recomputes=F("tally_recomputes") + 1
+            )
             # Its own task, after commit: drawing must not hold up the recompute.
             transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
     return changed
 
 
 def global_tallies_recompute() -> bool:
-    """Replace the global tallies (country and kind, day, prisoner) with a recount.
+    """Bring the global tallies (country and kind, day, prisoner) to a recount.
 
     Returns whether anything changed. On PostgreSQL it holds the global key
     exclusively, so every ledger write waits for it: at a million actions
     that is a pause of about the three aggregates' time, every reconcile.
+    Rows already right are not touched (_rows_sync).
     """
     action_table = Action._meta.db_table
     with transaction.atomic():
         _advisory("pg_advisory_xact_lock", _GLOBAL_LOCK, 0)
-        before = (
-            set(GlobalTally.objects.values_list("country", "kind", "quantity")),
-            set(GlobalDailyTally.objects.values_list("day", "quantity")),
-            set(PrisonerTally.objects.values_list("prisoner_id", "kind", "quantity")),
-        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
-                "GROUP BY country, kind"
-            )
-            by_country_kind = cursor.fetchall()
-            cursor.execute(
-                f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
-                "GROUP BY DATE(occurred_at)"
-            )
-            by_day = [(_day(day), quantity) for day, quantity in cursor.fetchall()]
-            cursor.execute(
-                f"SELECT prisoner_id, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
-                "WHERE prisoner_id IS NOT NULL GROUP BY prisoner_id, kind"
-            )
-            by_prisoner = cursor.fetchall()
-        GlobalTally.objects.all().delete()
-        GlobalTally.objects.bulk_create(
-            GlobalTally(country=country, kind=kind, quantity=quantity)
-            for country, kind, quantity in by_country_kind
-        )
-        GlobalDailyTally.objects.all().delete()
-        GlobalDailyTally.objects.bulk_create(
-            GlobalDailyTally(day=day, quantity=quantity) for day, quantity in by_day
-        )
-        PrisonerTally.objects.all().delete()
-        PrisonerTally.objects.bulk_create(
-            PrisonerTally(prisoner_id=prisoner_id, kind=kind, quantity=quantity)
-            for prisoner_id, kind, quantity in by_prisoner
-        )
-        after = (
-            {(c, k, int(q)) for c, k, q in by_country_kind},
-            {(d, int(q)) for d, q in by_day},
-            {(p, k, int(q)) for p, k, q in by_prisoner},
-        )
-    return before != after
+            changed = [
+                _rows_sync(
+                    cursor,
+                    GlobalTally,
+                    ("country", "kind"),
+                    f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
+                    "GROUP BY country, kind",
+                    [],
+                )[1],
+                _rows_sync(
+                    cursor,
+                    GlobalDailyTally,
+                    ("day",),
+                    f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
+                    "GROUP BY DATE(occurred_at)",
+                    [],
+                )[1],
+                _rows_sync(
+                    cursor,
+                    PrisonerTally,
+                    ("prisoner_id", "kind"),
+                    f"SELECT prisoner_id, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
+                    "WHERE prisoner_id IS NOT NULL GROUP BY prisoner_id, kind",
+                    [],
+                )[1],
+            ]
+    return any(changed)
 
 
 def _map_render_enqueue(campaign_id: int) -> None:
@@ -435,10 +514,12 @@ def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) ->
     and None in that list when the global tallies had.
     """
     overdue = timezone.now() - stale_after
-    campaign_ids = (
-        Campaign.objects.active(ended_within=dt.timedelta(days=7))
-        | Campaign.objects.filter(tally_dirty_at__lte=overdue)
-    ).values_list("pk", flat=True)
+    campaign_ids = list(
+        (
+            Campaign.objects.active(ended_within=dt.timedelta(days=7))
+            | Campaign.objects.filter(tally_dirty_at__lte=overdue)
+        ).values_list("pk", flat=True)
+    )
     drifted: list[int | None] = []
     for campaign_id in campaign_ids:
         tallies_claim(campaign_id=campaign_id)
@@ -446,6 +527,17 @@ def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) ->
             drifted.append(campaign_id)
     if global_tallies_recompute():
         drifted.append(None)
+    # A recompute publishes the map only when the rows changed; a map never
+    # drawn (tallies filled by differences whose refresh was lost, or a
+    # campaign with nothing yet) is drawn from here.
+    for campaign_id in Campaign.objects.filter(
+        pk__in=campaign_ids, map_version=0, tallied_at__isnull=False
+    ).values_list("pk", flat=True):
+        try:
+            _map_render_enqueue(campaign_id)
+        except Exception:
+            # Broker down: the next reconcile tries again.
+            logger.warning("could not queue the map of campaign %s", campaign_id, exc_info=True)
     if drifted:
         logger.warning(
             "tally reconcile repaired drift in campaigns %s%s",

@@ -180,3 +180,71 @@ def test_bulk_approvals_and_signature_confirmations_at_once_end_equal_to_a_recou
     assert sum(GlobalTally.objects.values_list("quantity", flat=True)) == 258
     assert services.campaign_tallies_recompute(campaign_id=campaign.pk) is False
     assert services.global_tallies_recompute() is False
+
+
+def test_recomputes_repairing_drift_while_writers_apply_differences_end_equal_to_the_ledger(
+    postgresql, monkeypatch
+):
+    # Issue 16: the recompute updates rows in place by difference. Writers
+    # recording, moving and withdrawing actions at the same moment must not
+    # be lost, and the drift must be gone when all have committed.
+    from campaigns.models import DailyTally
+
+    monkeypatch.setattr(services.tallies, "_map_render_enqueue", lambda campaign_id: None)
+    campaign = factories.make_campaign()
+    reports = [
+        OfflineReport.objects.create(
+            campaign=None,
+            kind="letter",
+            quantity=1,
+            country="PL",
+            organisation="x",
+            reported_on=dt.date(2013, 1, 1),
+        )
+        for _ in range(16)
+    ]
+    countries = ["PL", "DE", "LT", "FR"]
+    for i, report in enumerate(reports[:8]):
+        services.action_record(
+            source=report, kind="letter", campaign=campaign, country=countries[i % 4], quantity=2
+        )
+    # Drift of every sort: a wrong row, an extra one, a missing one, days gone.
+    Tally.objects.filter(campaign=campaign, country="PL").update(quantity=999)
+    Tally.objects.create(campaign=campaign, country="JP", kind="other", quantity=5)
+    Tally.objects.filter(campaign=campaign, country="DE").delete()
+    DailyTally.objects.filter(campaign=campaign).delete()
+
+    def writer(i):
+        def job():
+            for round_ in range(3):
+                # Recorded, then moved to another country (a correction).
+                services.action_record(
+                    source=reports[i],
+                    kind="letter",
+                    campaign=campaign,
+                    country=countries[(i + round_) % 4],
+                    quantity=1 + (i + round_) % 3,
+                )
+            if i % 5 == 0:
+                services.action_withdraw(source=reports[i])
+
+        return job
+
+    def recomputer():
+        for _ in range(4):
+            services.campaign_tallies_recompute(campaign_id=campaign.pk)
+
+    errors = _run_in_threads([writer(i) for i in range(16)] + [recomputer, recomputer])
+    assert errors == []
+
+    recount, by_day = Counter(), Counter()
+    for action in Action.objects.filter(campaign=campaign):
+        recount[(action.country, action.kind)] += action.quantity
+        by_day[action.occurred_at.astimezone(dt.UTC).date()] += action.quantity
+    tallied = Counter(
+        {(t.country, t.kind): t.quantity for t in Tally.objects.filter(campaign=campaign)}
+    )
+    assert tallied == +recount
+    days = Counter({d.day: d.quantity for d in DailyTally.objects.filter(campaign=campaign)})
+    assert days == +by_day
+    assert services.campaign_tallies_recompute(campaign_id=campaign.pk) is False
