@@ -8,7 +8,8 @@ since navigation start):
 - ``fcp_ms``: first contentful paint;
 - ``drawn_ms``: the ``solidarity:choropleth-drawn`` User Timing mark that
   static/js/solidarity-map.js sets once the country shapes are on the map
-  (None on a page without a map);
+  (None on a page without a map; on a build from before the mark, the
+  moment the map set ``data-ready``, which ``drawn_by`` says);
 - ``bytes``: every byte that came over the wire for the load, headers
   included, as Chrome counts them (encodedDataLength).
 
