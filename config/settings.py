@@ -83,14 +83,18 @@ MIDDLEWARE = [
     "config.mfa.StaffSecondFactorMiddleware",
 ]
 
-# Compressed HTML where no proxy compresses it: `make run` sets
-# DJANGO_COMPRESS_HTML, so a page weighs there what it weighs behind Caddy
-# (whose `encode zstd gzip` compresses production's). BREACH: public pages
-# carry no CSRF token (tests/config/test_compression.py checks the map and
-# the home page); the forms that do carry one get Django's per-response
-# masked token, and GZipMiddleware pads each response with random bytes
-# (Django 4.2+, "Heal the BREACH").
-if env.bool("DJANGO_COMPRESS_HTML", default=False):
+# Compressed HTML from Django itself wherever DEBUG is off: gunicorn alone
+# (`make bench`, a small host without a proxy) sends a 100 KB map page as
+# 13 KB, 1.7 s less on a 400 kbit/s link. Behind Caddy, whose `encode zstd
+# gzip` compresses better and off the Python workers, docker-compose.yml
+# turns it off; `make run` turns it on with DEBUG. BREACH: public pages
+# carry no CSRF token (tests/config/test_compression.py checks them); the
+# forms that do carry one get Django's per-response masked token, and
+# GZipMiddleware pads each response with random bytes (Django 4.2+, "Heal
+# the BREACH"). The page cache (config/pagecache.py) keeps the compressed
+# copy, so a cached hit is not compressed again.
+COMPRESS_HTML = env.bool("DJANGO_COMPRESS_HTML", default=not DEBUG)
+if COMPRESS_HTML:
     MIDDLEWARE.insert(0, "django.middleware.gzip.GZipMiddleware")
 
 ROOT_URLCONF = "config.urls"

@@ -342,6 +342,9 @@
         el.setAttribute("data-view", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
           .map(function (v) { return v.toFixed(1); }).join(","));
         el.setAttribute("data-ready", "1");
+        // The moment the shapes are on the map, on the page's own clock (ms
+        // since navigation): bench/slowlink.py reads it on a slow link.
+        if (window.performance && performance.mark) performance.mark("solidarity:choropleth-drawn");
         loadEvents(map, cfg.events_url, el);
       });
   }

@@ -109,7 +109,8 @@ def production(compose):
         " 'CLIENT_IP_HEADER': s.CLIENT_IP_HEADER,\n"
         " 'ALLOWED_HOSTS': s.ALLOWED_HOSTS, 'SITE_URL': s.SITE_URL,\n"
         " 'CSRF_TRUSTED_ORIGINS': s.CSRF_TRUSTED_ORIGINS,\n"
-        " 'ALLAUTH_TRUSTED_CLIENT_IP_HEADER': s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER}))\n"
+        " 'ALLAUTH_TRUSTED_CLIENT_IP_HEADER': s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER,\n"
+        " 'COMPRESS_HTML': s.COMPRESS_HTML}))\n"
     )
     web_env = {
         k: interpolate(str(v), SITE_ENV)
@@ -274,10 +275,12 @@ def test_the_image_leaves_secrets_and_local_state_out():
 # --- the proxy against the settings -------------------------------------------------
 
 
-def test_caddy_serves_the_domain_from_env(compose, site):
+def test_caddy_serves_the_domain_from_env(compose, site, production):
     assert site.args == ["{$SITE_DOMAIN}"]
     assert "SITE_DOMAIN" in compose["services"]["caddy"]["environment"]
     assert site.one("encode").args[1:] == ["zstd", "gzip"]
+    # Caddy compresses the pages, so gunicorn's workers do not.
+    assert production["COMPRESS_HTML"] is False
     assert (ROOT / ".env.example").read_text().count("SITE_DOMAIN=") == 1
 
 

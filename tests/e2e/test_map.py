@@ -289,3 +289,26 @@ def test_the_world_map_opens_on_the_actions_and_events_can_be_hidden(
     expect(page.locator(".leaflet-popup").get_by_role("link", name="Germany")).to_have_attribute(
         "href", "/map/DE/"
     )
+
+
+def test_the_shapes_come_once_with_the_page_and_the_map_says_when_they_are_drawn(
+    live_server, page, third_party_requests
+):
+    campaign = factories.make_campaign(title="Write for Rights 2012")
+    factories.make_report(campaign, country="PL", quantity=30)
+    shapes = []
+    page.on("request", lambda req: shapes.append(req) if "countries.topo" in req.url else None)
+
+    page.goto(live_server.url + campaign.get_absolute_url())
+    expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
+    expect(page.locator('path[data-code="PL"]')).to_have_attribute("data-count", "30")
+    # bench/slowlink.py reads this mark: when the choropleth is on the map.
+    drawn = page.evaluate(
+        "() => performance.getEntriesByName('solidarity:choropleth-drawn')"
+        ".map(e => [e.entryType, e.startTime])"
+    )
+    assert len(drawn) == 1 and drawn[0][0] == "mark" and drawn[0][1] > 0
+    # One request: the preload, which the map's fetch() took over (a preload
+    # that does not match the fetch makes Chromium download the shapes twice).
+    assert len(shapes) == 1
+    assert third_party_requests == []
