@@ -84,6 +84,27 @@ def cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, float
     return out
 
 
+def _machine() -> tuple[float, float]:
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    return sum(cpu) - cpu[3] - cpu[4], sum(cpu)
+
+
+def settle(*, busy_below: float = 0.15, window: float = 1.0, limit: float = 90.0) -> float:
+    """Wait until the machine is nearly idle (the worker has sent the mail and
+    refreshed the tallies a submission run left behind, PostgreSQL has
+    checkpointed), so one scenario's backlog is not charged to the next.
+    Returns the seconds waited; gives up after `limit`."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        busy0, all0 = _machine()
+        time.sleep(window)
+        busy1, all1 = _machine()
+        if all1 > all0 and (busy1 - busy0) / (all1 - all0) < busy_below:
+            break
+    return time.monotonic() - started
+
+
 class Counters:
     """Count what a block of code does over the wire, in this process."""
 

@@ -461,7 +461,9 @@ collected with CompressedManifestStaticFilesStorage and served by whitenoise), P
 Redis as cache and broker, one Celery worker; all on 127.0.0.1.
 **Load:** wrk in a second process, 2 threads, {s["connections"]} connections, {s["duration"]} s per
 scenario, {s["runs"]} interleaved runs, medians reported; every request carries
-`X-Forwarded-Proto: https`, as behind the production proxy.
+`X-Forwarded-Proto: https`, as behind the production proxy. Before each run the runner
+waits (at most 90 s) for the machine to fall below 15% busy, so what one scenario leaves
+behind (mail to send, tallies to refresh, a checkpoint) is not charged to the next.
 
 {table}
 {anatomy(results)}

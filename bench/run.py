@@ -424,12 +424,12 @@ def measure_http(base: str, names: dict, *, runs: int, duration: int, connection
     samples: dict[str, list] = {name: [] for name in plans}
     for run in range(runs):  # interleaved, so a noisy neighbour hits every scenario alike
         for name, plan in plans.items():
-            say(f"run {run + 1}/{runs}: {name}")
-            samples[name].append(
-                wrk(
-                    base + plan["path"], duration=duration, connections=connections, env=plan["env"]
-                )
+            settled = instrument.settle()
+            say(f"run {run + 1}/{runs}: {name} (waited {settled:.1f} s for a quiet machine)")
+            sample = wrk(
+                base + plan["path"], duration=duration, connections=connections, env=plan["env"]
             )
+            samples[name].append({**sample, "settled_s": settled})
     for name, plan in plans.items():
         runs_ = samples[name]
         out[name] = {
