@@ -43,6 +43,13 @@ else:
     _CACHE_ERRORS = (OSError, RedisError)
 
 
+class _StampField(forms.CharField):
+    # Always shows the form's fresh stamp, never the one that came in: a
+    # form shown again after an error must not go stale (nor be a reuse).
+    def bound_data(self, data, initial):
+        return initial
+
+
 class SpamCheckedForm(forms.Form):
     """Mix into a public form; ``clean`` refuses bots and stale pages."""
 
@@ -53,7 +60,7 @@ class SpamCheckedForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    started = forms.CharField(widget=forms.HiddenInput, required=False)
+    started = _StampField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, rate_limit: "RateLimit | None" = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,13 +73,8 @@ class SpamCheckedForm(forms.Form):
         self.initial["started"] = signing.TimestampSigner(salt=_SIGNER_SALT).sign(
             f"{int(time.time())}.{secrets.token_urlsafe(9)}"
         )
-        self._submitted_stamp = ""
-        if self.is_bound:
-            # Check the stamp that came in, but re-render with the fresh one,
-            # so a form shown again after an error does not go stale.
-            self._submitted_stamp = self.data.get("started", "")
-            self.data = self.data.copy()
-            self.data["started"] = self.initial["started"]
+        # Checked in clean(); the page shows the fresh one (_StampField).
+        self._submitted_stamp = self.data.get("started", "") if self.is_bound else ""
 
     def clean(self):
         cleaned = super().clean()
@@ -188,7 +190,21 @@ local n = redis.call('INCR', KEYS[2])
 if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
 return n
 """
-_admit_scripts: dict[int, object] = {}
+# Per connection pool: a redis client and the script bound to it. Django's
+# RedisCache builds a new client object on every call (about 1 ms of
+# Python); the pool, which holds the connections, is what it keeps.
+_admit_scripts: dict[object, object] = {}
+
+
+def _admit_script(backend: RedisCache):
+    client = backend._cache
+    pool = client._get_connection_pool(client._get_connection_pool_index(write=True))
+    script = _admit_scripts.get(pool)
+    if script is None:
+        script = _admit_scripts[pool] = client._client(connection_pool=pool).register_script(
+            _ADMIT_LUA
+        )
+    return script
 
 
 def submission_admit(*, stamp: str, limit: RateLimit | None) -> tuple[bool, bool]:
@@ -209,10 +225,7 @@ def submission_admit(*, stamp: str, limit: RateLimit | None) -> tuple[bool, bool
     stamp_key = backend.make_and_validate_key(_stamp_key(stamp))
     rate_key = backend.make_and_validate_key(limit.key()) if limit else stamp_key
     try:
-        client = backend._cache.get_client(stamp_key, write=True)
-        script = _admit_scripts.get(id(client))
-        if script is None:
-            script = _admit_scripts[id(client)] = client.register_script(_ADMIT_LUA)
+        script = _admit_script(backend)
         n = script(
             keys=[stamp_key, rate_key],
             args=[
