@@ -33,7 +33,16 @@ class CampaignQuerySet(models.QuerySet):
 
     def running(self, *, today: dt.date | None = None):
         """Published and going on today: where a letter without a chosen campaign may count."""
-        return self.published().active(today=today)
+        return self.filter(running_condition(today=today))
+
+
+def running_condition(*, today: dt.date | None = None, prefix: str = "") -> Q:
+    """CampaignQuerySet.running() as a condition, for a query that reaches
+    campaigns through a relation (``prefix="campaigns__"``)."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}is_published": True, f"{prefix}starts_on__lte": today}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
+    )
 
 
 _HASHTAG = re.compile(r"#\w+")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from campaigns import charts, mapdata, selectors, services
 from campaigns.forms import SignatureForm
 from campaigns.models import Campaign, Signature
-from config.antispam import rate_limited
+from config.antispam import RateLimit
 
 
 def _get_campaign(slug: str, *, with_prisoners: bool = False) -> Campaign:
@@ -80,14 +80,17 @@ def campaign_sign(request, slug):
     if campaign.has_ended:
         return render(request, "campaigns/sign.html", {"campaign": campaign, "closed": True})
     # Not `request.POST or None`: an empty POST must show the required fields.
-    form = SignatureForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        if rate_limited(
+    form = SignatureForm(
+        request.POST if request.method == "POST" else None,
+        rate_limit=RateLimit.for_request(
             request,
             scope="sign",
             limit=settings.SIGNATURE_RATE_LIMIT,
             period=settings.SIGNATURE_RATE_PERIOD,
-        ):
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        if form.over_rate_limit:
             form.add_error(
                 None, _("Too many signatures from here in a short time. Please try again later.")
             )

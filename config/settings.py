@@ -417,7 +417,12 @@ APPEAL_NOTE_MAX_CHARS = env.int("APPEAL_NOTE_MAX_CHARS", default=1000, minimum=1
 # --- outbox: every e-mail the site sends (outbox/services.py) ---
 # How often beat sends what is due: queued while the broker was down, a
 # retry whose time has come, or a claim whose worker died.
-OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=15, minimum=1)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=2, minimum=1)
+# Queue a send task for each mail once its cause commits. Off with a broker:
+# the sweep above sends it within OUTBOX_SWEEP_SECONDS, and the request that
+# owes it (a letter, a signature) saves a broker publish. On in eager mode
+# (no broker, no beat), where the send then happens in the request.
+OUTBOX_SEND_ON_COMMIT = env.bool("OUTBOX_SEND_ON_COMMIT", default=CELERY_TASK_ALWAYS_EAGER)
 # A worker's claim on a message; far longer than the SMTP timeout, so a slow
 # send is never taken over and sent twice.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)

@@ -13,6 +13,9 @@ from config.settings import BASE_DIR, CACHES, STORAGES  # noqa: E402
 
 DEBUG = False
 CELERY_TASK_ALWAYS_EAGER = True
+# Eager: a mail is sent after its cause commits, as in the embedded default
+# (tests/letters/test_submission_cost.py turns it off to watch the sweep).
+OUTBOX_SEND_ON_COMMIT = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,

@@ -29,14 +29,16 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db import connection, connections, transaction
+from django.db.models import Case, Count, F, FilteredRelation, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
+from modeltranslation.utils import get_language as mt_get_language
 
 from campaigns import services as ledger
-from campaigns.models import ActionKind, Campaign
+from campaigns.models import ActionKind, Campaign, running_condition
 from config.lookups import insert_rows  # and registers field__any_of
 from letters import wall
 from letters.models import TRANSITIONS, BulkJob, DeliveryBatch, Letter, LetterLog
@@ -86,6 +88,101 @@ def prisoner_current_facility(*, prisoner: Prisoner) -> Facility | None:
         .first()
     )
     return imprisonment.facility if imprisonment else None
+
+
+class WriteTarget(NamedTuple):
+    """What the write page needs about a prisoner (prisoner_write_target)."""
+
+    prisoner: Prisoner
+    facility: Facility | None
+    campaigns: list[Campaign]
+
+
+def _columns(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+# Stand-ins compiled into the cached SQL (prisoner_write_target), replaced by
+# the call's slug and day.
+_SLUG_MARK = "\x00slug"
+_DAY_MARK = dt.date(1, 1, 1)
+_write_target_sql: dict[tuple, tuple] = {}
+
+
+def _write_target_queryset(*, slug: str, today: dt.date, title_column: str):
+    columns = (_columns(Prisoner), _columns(Facility), _columns(Campaign))
+    qs = (
+        # Raw columns, as a model query loads them (modeltranslation would
+        # otherwise swap in each translated field's fallback value).
+        Prisoner.objects.rewrite(False)
+        .published()
+        .filter(slug=slug)
+        .annotate(
+            current_stay=FilteredRelation(
+                "imprisonments", condition=Q(imprisonments__until__isnull=True)
+            ),
+            running_campaign=FilteredRelation(
+                "campaigns", condition=running_condition(today=today, prefix="campaigns__")
+            ),
+        )
+        # Campaign.Meta.ordering, with the title in the page's language as
+        # modeltranslation orders it there; then the id, for a stable order.
+        .order_by(
+            "-running_campaign__starts_on",
+            f"running_campaign__{title_column}",
+            "running_campaign__id",
+        )
+        .values_list(
+            *columns[0],
+            *(f"current_stay__facility__{c}" for c in columns[1]),
+            *(f"running_campaign__{c}" for c in columns[2]),
+        )
+    )
+    return qs, columns
+
+
+def prisoner_write_target(*, slug: str, today: dt.date | None = None) -> WriteTarget | None:
+    """A published prisoner, their current facility and their running
+    campaigns (CampaignQuerySet.running), in one query; None if not published.
+
+    The same as Prisoner.objects.published().get(), prisoner_current_facility()
+    and campaigns_running_for() together, which cost three: the letter form
+    is the busiest write on the site. Outer joins give one row per running
+    campaign (one row when there is none), each carrying the prisoner and
+    the facility. The query (about a hundred columns) is compiled once per
+    language and database and reused: building it costs more than running it.
+    """
+    today = today or timezone.localdate()
+    title_column = build_localized_fieldname("title", mt_get_language())
+    db = Prisoner.objects.db
+    ops = connections[db].ops
+    key = (db, connections[db].vendor, title_column)
+    compiled = _write_target_sql.get(key)
+    if compiled is None:
+        qs, columns = _write_target_queryset(
+            slug=_SLUG_MARK, today=_DAY_MARK, title_column=title_column
+        )
+        compiler = qs.query.get_compiler(db)
+        sql, params = compiler.as_sql()
+        compiled = _write_target_sql[key] = (compiler, sql, params, columns)
+    compiler, sql, params, columns = compiled
+    day_mark, day = ops.adapt_datefield_value(_DAY_MARK), ops.adapt_datefield_value(today)
+    params = [slug if p == _SLUG_MARK else day if p == day_mark else p for p in params]
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not fetched:
+        return None
+    # Django's converters (dates on SQLite, JSON, ...), as a queryset applies them.
+    rows = list(compiler.results_iter(results=[fetched], tuple_expected=True))
+    prisoner_cols, facility_cols, campaign_cols = columns
+    a, b = len(prisoner_cols), len(prisoner_cols) + len(facility_cols)
+    prisoner = Prisoner.from_db(db, prisoner_cols, rows[0][:a])
+    facility = None
+    if rows[0][a] is not None:
+        facility = Facility.from_db(db, facility_cols, rows[0][a:b])
+    campaigns = [Campaign.from_db(db, campaign_cols, row[b:]) for row in rows if row[b]]
+    return WriteTarget(prisoner, facility, campaigns)
 
 
 def prisoner_can_be_written_to(*, prisoner: Prisoner) -> bool:

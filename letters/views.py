@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from config.antispam import rate_limited
+from config.antispam import RateLimit
 from letters import services, wall
 from letters.forms import LetterBodyForm, LetterForm
 from letters.models import Letter
@@ -22,13 +22,15 @@ def _published_prisoner(slug: str) -> Prisoner:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def write(request, slug):
-    prisoner = _published_prisoner(slug)
+    # One query for the prisoner, their facility and running campaigns.
+    target = services.prisoner_write_target(slug=slug)
+    if target is None:
+        raise Http404
+    prisoner, facility, campaigns = target
     context = {"prisoner": prisoner, "max_chars": settings.LETTERS_BODY_MAX_CHARS}
     if not services.prisoner_can_be_written_to(prisoner=prisoner):
         # Released or died: nothing to submit, and the page says why.
         return render(request, "letters/write_closed.html", context)
-    facility = services.prisoner_current_facility(prisoner=prisoner)
-    campaigns = services.campaigns_running_for(prisoner=prisoner)
     languages = prisoner.letter_language_codes
     initial = {}
     if request.method != "POST":
@@ -47,11 +49,12 @@ def write(request, slug):
         campaigns=campaigns,
         languages=languages,
         preferred_language=get_language(),
+        rate_limit=RateLimit.for_request(
+            request, scope="letters", limit=settings.LETTERS_RATE_LIMIT_PER_HOUR, period=3600
+        ),
     )
     if request.method == "POST" and form.is_valid():
-        if rate_limited(
-            request, scope="letters", limit=settings.LETTERS_RATE_LIMIT_PER_HOUR, period=3600
-        ):
+        if form.over_rate_limit:
             form.add_error(
                 None,
                 _(

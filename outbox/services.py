@@ -107,7 +107,9 @@ def mail_enqueue_many(*, mails: Iterable[Mail]) -> list[int]:
     rows = [_render(m, now) for m in mails if m.to]
     if not rows:
         return []
-    with transaction.atomic():
+    # No savepoint inside the cause's transaction (two round-trips fewer):
+    # if the INSERT fails, the cause rolls back with it, as it must.
+    with transaction.atomic(savepoint=False):
         created = Message.objects.bulk_create(rows)
         ids = [m.pk for m in created]
         transaction.on_commit(lambda: _queue(ids), robust=True)
@@ -124,6 +126,10 @@ def mail_enqueue(
 
 
 def _queue(ids: list[int]) -> None:
+    if not settings.OUTBOX_SEND_ON_COMMIT:
+        # The sweep (beat, every OUTBOX_SWEEP_SECONDS) sends the rows: a
+        # request that owes a mail pays no broker publish for it.
+        return
     from outbox.tasks import outbox_send
 
     for pk in ids:

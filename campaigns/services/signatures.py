@@ -53,23 +53,23 @@ def signature_submit(
     if not campaign.is_published or campaign.has_ended:
         raise SignatureError(_("This campaign is not collecting signatures."))
     email = _normalise_email(email)
-    existing = Signature.objects.filter(campaign=campaign, email__iexact=email).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                signature = Signature.objects.create(
-                    campaign=campaign,
-                    display_name=display_name.strip(),
-                    country=country,
-                    email=email,
-                    token=secrets.token_urlsafe(32),
-                )
-                _signature_mail(signature)
-        except IntegrityError:
-            # Someone sent the same address at the same moment.
-            existing = Signature.objects.get(campaign=campaign, email__iexact=email)
-        else:
-            return SignatureSubmission(signature, created=True, mailed=True)
+    # Insert first: most submissions are a new address, and the unique
+    # constraint on (campaign, lower(email)) tells a known one apart, also
+    # when two submissions of it race. One query fewer than looking first.
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                campaign=campaign,
+                display_name=display_name.strip(),
+                country=country,
+                email=email,
+                token=secrets.token_urlsafe(32),
+            )
+            _signature_mail(signature)
+    except IntegrityError:
+        existing = Signature.objects.get(campaign=campaign, email__iexact=email)
+    else:
+        return SignatureSubmission(signature, created=True, mailed=True)
     # A conditional UPDATE claims the mail: of two submissions at the same
     # moment, one sends it, and an address gets at most one a day. A
     # confirmed signature gets a short "you already signed" note instead of
