@@ -458,7 +458,7 @@ load average {m["load_before"]:.1f} when the run started{busy}.
 **Data:** generated {generated}.
 **Stack:** gunicorn (config.wsgi, sync workers × {s["workers"]}, DEBUG off, static files
 collected with CompressedManifestStaticFilesStorage and served by whitenoise), PostgreSQL,
-Redis as cache and broker, one Celery worker; all on 127.0.0.1.
+Redis as cache and broker, one Celery worker and beat; all on 127.0.0.1.
 **Load:** wrk in a second process, 2 threads, {s["connections"]} connections, {s["duration"]} s per
 scenario, {s["runs"]} interleaved runs, medians reported; every request carries
 `X-Forwarded-Proto: https`, as behind the production proxy. Before each run the runner

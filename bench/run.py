@@ -1,7 +1,7 @@
 """`make bench`: Solidarity under load, as ratios to a ceiling and a floor.
 
-Runs against PostgreSQL and Redis with gunicorn configured as in production
-and a real Celery worker; writes raw figures to bench/results/latest.json and
+Runs against PostgreSQL and Redis with gunicorn configured as in production,
+a real Celery worker and beat; writes raw figures to bench/results/latest.json and
 the table to BENCHMARKS.md. Options: --preset small|full, --runs, --duration.
 """
 
@@ -177,6 +177,22 @@ def start_stack(port: int, workers: int) -> list[subprocess.Popen]:
                 "--without-mingle",
                 "-n",
                 f"bench-{os.getpid()}@%h",
+            ],
+        ),
+        (
+            # Beat, as in production: the outbox sweep sends the mail the
+            # submissions wrote, and the reconcile runs on its schedule.
+            "beat",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "--loglevel=WARNING",
+                "--schedule",
+                str(Path(tempfile.mkdtemp(prefix="solidarity-bench-beat-")) / "schedule"),
             ],
         ),
     ):
