@@ -460,9 +460,15 @@
     loadEvents(map, cfg.events_url, el);
   }
 
+  // Pages with the map ask for Inter only once the colours are drawn (or the
+  // drawing failed): the font would share a slow link with the shapes.
+  function fontsNow() {
+    document.documentElement.classList.remove("font-later");
+  }
+
   function init(el) {
     var cfg = readConfig(el);
-    if (!cfg || !window.topojson || !window.fetch) return;
+    if (!cfg || !window.topojson || !window.fetch) { fontsNow(); return; }
     // The small map (embeds on partner sites) links nowhere.
     cfg.link_countries = el.getAttribute("data-link-countries") !== "0";
     fetch(el.getAttribute("data-shapes"))
@@ -479,9 +485,13 @@
         // The moment the colours are on screen, on the page's own clock (ms
         // since navigation): bench/slowlink.py reads it on a slow link.
         if (window.performance && performance.mark) performance.mark("solidarity:choropleth-drawn");
+        fontsNow();
         loadLeaflet(el, function () { interactive(el, cfg, shapes, view, places, centres, svg); });
-      });
+      })
+      .catch(fontsNow);
   }
 
-  document.querySelectorAll(".solidarity-map[data-config]").forEach(init);
+  var maps = document.querySelectorAll(".solidarity-map[data-config]");
+  if (!maps.length) fontsNow();
+  maps.forEach(init);
 })();
