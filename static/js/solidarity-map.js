@@ -423,10 +423,12 @@
     css.rel = "stylesheet";
     css.href = el.getAttribute("data-leaflet-css");
     css.onload = one;
+    css.onerror = fontsNow;
     document.head.appendChild(css);
     var js = document.createElement("script");
     js.src = el.getAttribute("data-leaflet");
     js.onload = one;
+    js.onerror = fontsNow;
     document.head.appendChild(js);
   }
 
@@ -457,11 +459,13 @@
     el.setAttribute("data-view", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
       .map(function (v) { return v.toFixed(1); }).join(","));
     el.setAttribute("data-ready", "1");
+    fontsNow();
     loadEvents(map, cfg.events_url, el);
   }
 
-  // Pages with the map ask for Inter only once the colours are drawn (or the
-  // drawing failed): the font would share a slow link with the shapes.
+  // Pages with the map ask for Inter only once the map is interactive (or
+  // drawing or Leaflet failed): the font (49 KB) would share a slow link with
+  // the shapes, then with Leaflet. Text is in system fonts until then.
   function fontsNow() {
     document.documentElement.classList.remove("font-later");
   }
@@ -485,7 +489,6 @@
         // The moment the colours are on screen, on the page's own clock (ms
         // since navigation): bench/slowlink.py reads it on a slow link.
         if (window.performance && performance.mark) performance.mark("solidarity:choropleth-drawn");
-        fontsNow();
         loadLeaflet(el, function () { interactive(el, cfg, shapes, view, places, centres, svg); });
       })
       .catch(fontsNow);
