@@ -282,6 +282,7 @@ def rows(results: dict) -> list[list[str]]:
         figure = (
             f"first paint {m['fcp_ms'] / 1000:.2f} s, shapes drawn "
             + (f"{drawn / 1000:.2f} s" if drawn is not None else "never")
+            + (f", interactive {m['ready_ms'] / 1000:.2f} s" if m.get("ready_ms") else "")
             + f", {m['bytes'] / 1024:.1f} KB (median of {len(m.get('runs', []))}, cold cache)"
         )
         ratio = f"{drawn / SLOW_LINK_MS:.2f}× target" if drawn is not None else "—"
@@ -421,8 +422,9 @@ by instrumenting the process (bench/instrument.py), costs per function from cPro
 * **Slow link:** bench/slowlink.py: a fresh Chromium context per run with DevTools'
   network emulation (400 ms latency, 400 kbit/s each way, cache off); first contentful
   paint from the paint timing entries, "shapes drawn" from the `solidarity:choropleth-drawn`
-  mark the map script sets when the country layer is on the map, both from navigation
-  start.
+  mark the map script sets when the coloured countries are on screen (drawn by hand before
+  Leaflet is requested), "interactive" when Leaflet has taken over (`data-ready`), all from
+  navigation start.
 * **Queries:** Django's test client in process against the bench database, counted on the
   cache-miss path, after seeding 1,000 actions and again after growing to the full size.
 * Scenarios whose endpoint answers 404 are listed as "not measured: endpoint

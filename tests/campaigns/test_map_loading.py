@@ -13,7 +13,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-MAP_SCRIPTS = ["topojson-client.min.js", "leaflet.js", "solidarity-map.js"]
+MAP_SCRIPTS = ["topojson-client.min.js", "solidarity-map.js"]
 
 
 class _Tags(HTMLParser):
@@ -56,9 +56,10 @@ def test_it_preloads_exactly_the_shapes_the_map_fetches(client, campaign):
         assert len(shapes) == 1, path
         # fetch(url) is a CORS request with same-origin credentials: only a
         # preload with as="fetch" and crossorigin="anonymous" is reused by it.
-        assert [(a["href"], a["as"], a.get("crossorigin"), head) for a, head in preloads] == [
-            (shapes[0], "fetch", "anonymous", True)
-        ], path
+        assert [
+            (a["href"], a["as"], a.get("crossorigin"), a.get("fetchpriority"), head)
+            for a, head in preloads
+        ] == [(shapes[0], "fetch", "anonymous", "high", True)], path
 
 
 def test_the_map_scripts_are_deferred_from_the_head_in_order(client, campaign):
@@ -72,3 +73,24 @@ def test_the_map_scripts_are_deferred_from_the_head_in_order(client, campaign):
         # Nothing on these pages blocks the parser.
         assert all(deferred for _src, deferred, _h in external), (path, external)
         assert all(head for src, _d, head in external if src.rsplit("/", 1)[-1] in MAP_SCRIPTS)
+
+
+def test_leaflet_and_the_font_wait_until_the_colours_are_drawn(client, campaign):
+    """solidarity-map.js draws the choropleth first, then asks for Leaflet and Inter."""
+    for path in _map_pages(campaign):
+        tags = _tags(client.get(path).text)
+        urls = [a.get("src") or a.get("href") or "" for _t, a, _h in tags]
+        assert not [u for u in urls if "leaflet" in u], path
+        (mapdiv,) = [a for _t, a, _h in tags if "data-shapes" in a]
+        assert mapdiv["data-leaflet"].rsplit("/", 1)[-1].startswith("leaflet.")
+        assert mapdiv["data-leaflet"].endswith(".js")
+        assert mapdiv["data-leaflet-css"].endswith(".css")
+        # The class that keeps Inter from being requested; the script removes it.
+        (html,) = [a for t, a, _h in tags if t == "html"]
+        assert html.get("class") == "font-later", path
+
+
+def test_pages_without_the_map_load_the_font_at_once(client):
+    tags = _tags(client.get(reverse("home")).text)
+    (html,) = [a for t, a, _h in tags if t == "html"]
+    assert "font-later" not in (html.get("class") or "")

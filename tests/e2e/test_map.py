@@ -312,3 +312,48 @@ def test_the_shapes_come_once_with_the_page_and_the_map_says_when_they_are_drawn
     # that does not match the fetch makes Chromium download the shapes twice).
     assert len(shapes) == 1
     assert third_party_requests == []
+
+
+def test_the_colours_are_drawn_before_leaflet_and_the_font_are_asked_for(
+    live_server, page, third_party_requests
+):
+    campaign = factories.make_campaign(title="Write for Rights 2012")
+    factories.make_report(campaign, country="PL", quantity=30_000)
+    factories.make_report(campaign, country="MT", quantity=818)
+    page.goto(live_server.url + campaign.get_absolute_url())
+    expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
+    timing = page.evaluate(
+        """() => ({
+            drawn: performance.getEntriesByName('solidarity:choropleth-drawn')[0].startTime,
+            later: performance.getEntriesByType('resource')
+                .filter(e => /leaflet|fonts/.test(e.name)).map(e => e.startTime),
+        })"""
+    )
+    assert len(timing["later"]) >= 3  # leaflet.js, leaflet.css, an Inter subset
+    assert all(start >= timing["drawn"] for start in timing["later"])
+    # Leaflet took over: the first drawing is gone, the page has its font.
+    expect(page.locator(".map-sketch")).to_have_count(0)
+    expect(page.locator("html")).not_to_have_class("font-later")
+    assert third_party_requests == []
+
+
+def test_without_leaflet_the_map_is_still_drawn_in_its_colours(live_server, page):
+    campaign = factories.make_campaign(title="Write for Rights 2012")
+    factories.make_report(campaign, country="PL", quantity=30_000)
+    factories.make_report(campaign, country="MT", quantity=818)
+    page.route("**/leaflet/leaflet.*", lambda route: route.abort())
+    page.goto(live_server.url + campaign.get_absolute_url())
+    expect(page.locator("#solidarity-map[data-drawn]")).to_be_attached()
+    legend = page.eval_on_selector_all(
+        ".map-legend svg.swatch rect", "els => els.map(e => e.getAttribute('fill'))"
+    )
+    fills = page.eval_on_selector_all(
+        ".map-sketch path, .map-sketch circle", "els => els.map(e => e.getAttribute('fill'))"
+    )
+    assert len(fills) > 150  # every country, and Malta as a circle
+    assert page.locator(".map-sketch circle").count() == 1
+    # The legend's colours, "none" and Poland's and Malta's classes among them.
+    assert set(fills) <= set(legend) and len(set(fills)) >= 3
+    page.wait_for_timeout(300)
+    expect(page.locator("#solidarity-map[data-ready]")).to_have_count(0)
+    expect(page.locator("html")).not_to_have_class("font-later")
