@@ -322,6 +322,11 @@ def test_the_colours_are_drawn_before_leaflet_and_the_font_are_asked_for(
     factories.make_report(campaign, country="MT", quantity=818)
     page.goto(live_server.url + campaign.get_absolute_url())
     expect(page.locator("#solidarity-map[data-ready]")).to_be_attached()
+    # The font is asked for once Leaflet has taken over, a moment after data-ready.
+    page.wait_for_function(
+        """() => performance.getEntriesByType('resource')
+            .filter(e => /leaflet|fonts/.test(e.name)).length >= 3"""
+    )
     timing = page.evaluate(
         """() => ({
             drawn: performance.getEntriesByName('solidarity:choropleth-drawn')[0].startTime,
