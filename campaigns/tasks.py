@@ -11,17 +11,11 @@ from config.tasks import RETRY_TRANSIENT
 def tallies_refresh(campaign_id: int) -> bool:
     """Refresh one campaign's totals and map if its ledger changed.
 
-    Safe twice: a second delivery finds the marker already claimed.
+    Safe twice: a second delivery finds the marker already claimed. A run
+    that fails leaves the marker (claimed in the same transaction), so a
+    retry or the reconcile does what it could not.
     """
-    if not services.tallies_claim(campaign_id=campaign_id):
-        return False
-    try:
-        services.campaign_totals_refresh(campaign_id=campaign_id)
-    except Exception:
-        # Leave a marker so the reconcile does what this run could not.
-        services.tallies_mark_dirty(campaign_id=campaign_id)
-        raise
-    return True
+    return services.campaign_totals_refresh(campaign_id=campaign_id)
 
 
 @shared_task(**RETRY_TRANSIENT)

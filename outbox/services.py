@@ -12,12 +12,14 @@ Sending is at least once, never "marked before it happened":
    (claimed_until) on a due row; of two workers, one gets it;
 2. send over SMTP, with a timeout well inside the lease;
 3. mark sent (or, on failure, schedule the next try with exponential
-   backoff, and give up as "failed" after OUTBOX_MAX_ATTEMPTS).
+   backoff, and give up as "failed" after OUTBOX_MAX_ATTEMPTS). Marking
+   sent is tried again through a database outage while the lease holds.
 
 A worker killed between 1 and 3 leaves the row "sending" with a lease that
 runs out; then the row is due again and the sweep (beat, every
 OUTBOX_SWEEP_SECONDS) sends it. The only duplicate possible is a crash after
-the server took the mail and before step 3; the stable Message-ID lets the
+the server took the mail and before step 3 (or a database down for longer
+than the rest of the lease); the stable Message-ID lets the
 recipient's side recognise it.
 
 Why not django-post-office: it marks a mail by status but has no lease, and
@@ -34,7 +36,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import make_msgid
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -201,10 +203,45 @@ def outbox_send(*, message_id: int) -> bool:
             type(e).__name__,
         )
         return False
-    Message.objects.filter(pk=message.pk).update(
+    _sent_record(message)
+    return True
+
+
+def _mark_sent(message_id: int) -> None:
+    Message.objects.filter(pk=message_id).update(
         status=Message.Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
     )
-    return True
+
+
+def _sent_record(message: Message) -> None:
+    """Record that the server took the mail, waiting out a short database outage.
+
+    The mail is gone either way: if this write were lost, the lease would
+    run out and the mail go a second time. So a failed write is tried again,
+    on a new connection, until a second before the lease ends; only an
+    outage longer than that leaves the duplicate the module docstring allows.
+    """
+    deadline = message.claimed_until - dt.timedelta(seconds=1)
+    delay = 0.25
+    while True:
+        try:
+            _mark_sent(message.pk)
+            return
+        except (OperationalError, InterfaceError):
+            late = timezone.now() + dt.timedelta(seconds=delay) > deadline
+            if connection.in_atomic_block or late:
+                logger.error(
+                    "outbox: message %s was sent but could not be recorded; "
+                    "it goes again when its lease ends",
+                    message.pk,
+                )
+                raise
+            logger.warning(
+                "outbox: message %s was sent; recording it failed, trying again", message.pk
+            )
+            connection.close()  # the next query opens a new one
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def outbox_sweep(*, limit: int = 500) -> int:

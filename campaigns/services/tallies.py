@@ -267,15 +267,6 @@ def _tallies_mark_dirty(campaign_id: int) -> None:
         )
 
 
-def tallies_claim(*, campaign_id: int) -> bool:
-    """Take the pending-refresh marker; False when there was none to take."""
-    return bool(
-        Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=False).update(
-            tally_dirty_at=None
-        )
-    )
-
-
 def tallies_mark_dirty(*, campaign_id: int) -> None:
     """Put the marker back, e.g. after a recompute failed, for the reconcile to see."""
     Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
@@ -283,29 +274,42 @@ def tallies_mark_dirty(*, campaign_id: int) -> None:
     )
 
 
-def _tally_rows(campaign_id: int) -> dict[tuple[str, str], int]:
-    return {
-        (country, kind): quantity
-        for country, kind, quantity in Tally.objects.filter(campaign_id=campaign_id).values_list(
-            "country", "kind", "quantity"
-        )
-    }
+def campaign_totals_refresh(*, campaign_id: int) -> bool:
+    """Take the pending-refresh marker and write the totals from the tally rows.
 
+    One transaction, under the campaign's key held exclusively: writers
+    applying differences finish first and the next ones wait the few
+    milliseconds this takes, so the rows read are all of the ledger
+    committed so far; a writer committing later finds the marker cleared
+    and sets it again. If this fails or the worker dies half-way, the claim
+    rolls back with the rest and the marker stays for the next try or the
+    reconcile (a claim committed on its own would have been lost with it).
 
-def campaign_totals_refresh(*, campaign_id: int) -> None:
-    """Totals and tally time from the tally rows (a few hundred), then the map."""
+    False when there was no marker to take (a second delivery of the task).
+    """
     with transaction.atomic():
-        rows = list(
-            Tally.objects.filter(campaign_id=campaign_id).values_list("country", "quantity")
+        _advisory("pg_advisory_xact_lock", _TALLY_LOCK, campaign_id)
+        claimed = Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=False).update(
+            tally_dirty_at=None
         )
+        if not claimed:
+            return False
         Campaign.objects.filter(pk=campaign_id).update(
-            actions_total=sum(quantity for _, quantity in rows),
-            countries_total=len({country for country, _ in rows if country}),
+            **_totals_from_rows(campaign_id),
             tallied_at=timezone.now(),
             tally_recomputes=F("tally_recomputes") + 1,
         )
         # Its own task, after commit: drawing must not hold up the counters.
         transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
+    return True
+
+
+def _totals_from_rows(campaign_id: int) -> dict[str, int]:
+    rows = list(Tally.objects.filter(campaign_id=campaign_id).values_list("country", "quantity"))
+    return {
+        "actions_total": sum(quantity for _, quantity in rows),
+        "countries_total": len({country for country, _ in rows if country}),
+    }
 
 
 def _day(value) -> dt.date:
@@ -391,22 +395,20 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
     """
     action_table = Action._meta.db_table
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            # Exclusive: waits for writers applying differences, and keeps
-            # them out until the rows are brought up to date. Not the
-            # campaign row, which the on-commit marker also updates: it is
-            # only read here, with the key, in the same round trip.
-            locked = (
-                "(SELECT pg_advisory_xact_lock(%s, %s)) AS locked"
-                if connection.vendor == "postgresql"
-                else "(SELECT %s, %s) AS locked"
-            )
-            cursor.execute(
-                "SELECT c.actions_total, c.countries_total, c.tallied_at "  # noqa: S608
-                f"FROM {locked} LEFT JOIN {Campaign._meta.db_table} AS c ON c.id = %s",
-                [_TALLY_LOCK, campaign_id, campaign_id],
-            )
-            actions_total, countries_total, tallied_at = cursor.fetchone()
+        # Exclusive: waits for writers applying differences, and keeps them
+        # out until the rows are brought up to date. Then the campaign row,
+        # read in its own statement: one sent with the lock would read the
+        # row as it was before the wait (READ COMMITTED takes a statement's
+        # snapshot when the statement starts).
+        _advisory("pg_advisory_xact_lock", _TALLY_LOCK, campaign_id)
+        current = (
+            Campaign.objects.filter(pk=campaign_id)
+            .values_list("actions_total", "countries_total", "tallied_at", "tally_dirty_at")
+            .first()
+        )
+        if current is None:
+            return False  # deleted meanwhile: its rows went with it
+        actions_total, countries_total, tallied_at, dirty_at = current
         # Plain SELECTs, which PostgreSQL runs with parallel workers (it never
         # does for INSERT ... SELECT); one per kind of row, because grouping
         # by country, kind and day at once makes ten times the groups and
@@ -443,6 +445,10 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
             "actions_total": sum(by_country_kind.values()),
             "countries_total": len({country for country, _ in by_country_kind if country}),
         }
+        # The pending-refresh marker is taken in this transaction, under the
+        # key: a recompute that fails or dies leaves it for the next try (a
+        # claim committed before the work would be lost with it, and an
+        # ended campaign would never be looked at again).
         if (
             changed
             or tallied_at is None
@@ -453,10 +459,15 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
             }
         ):
             Campaign.objects.filter(pk=campaign_id).update(
-                **totals, tallied_at=timezone.now(), tally_recomputes=F("tally_recomputes") + 1
+                **totals,
+                tally_dirty_at=None,
+                tallied_at=timezone.now(),
+                tally_recomputes=F("tally_recomputes") + 1,
             )
             # Its own task, after commit: drawing must not hold up the recompute.
             transaction.on_commit(lambda: _map_render_enqueue(campaign_id), robust=True)
+        elif dirty_at is not None:
+            Campaign.objects.filter(pk=campaign_id).update(tally_dirty_at=None)
     return changed
 
 
@@ -522,7 +533,6 @@ def tallies_reconcile(*, stale_after: dt.timedelta = dt.timedelta(minutes=1)) ->
     )
     drifted: list[int | None] = []
     for campaign_id in campaign_ids:
-        tallies_claim(campaign_id=campaign_id)
         if campaign_tallies_recompute(campaign_id=campaign_id):
             drifted.append(campaign_id)
     if global_tallies_recompute():

@@ -2,10 +2,11 @@ import datetime as dt
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from campaigns import services, tasks
 from campaigns.models import Action, Campaign, OfflineReport, Tally
+from campaigns.services import tallies as tallies_module
 from tests import factories
 from tests.factories import committed
 
@@ -124,20 +125,56 @@ def test_reconcile_picks_up_a_recompute_lost_with_the_broker(campaign, monkeypat
     assert campaign.tally_dirty_at is None
 
 
-def test_a_failed_recompute_leaves_a_marker_for_the_reconcile(campaign, monkeypatch):
+def test_a_refresh_that_fails_half_way_leaves_its_marker(campaign, monkeypatch):
     factories.make_report(campaign, quantity=1)
     Campaign.objects.filter(pk=campaign.pk).update(
-        tally_dirty_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        tally_dirty_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), actions_total=0
     )
 
-    def crash(**kwargs):
-        raise RuntimeError("worker died mid-way")
+    def crash(campaign_id):
+        raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "campaign_totals_refresh", crash)
-    with pytest.raises(RuntimeError):
+    # After the claim, inside its transaction: the claim goes back with it.
+    monkeypatch.setattr(tallies_module, "_totals_from_rows", crash)
+    with pytest.raises(OperationalError):
         tasks.tallies_refresh(campaign.pk)
     campaign.refresh_from_db()
     assert campaign.tally_dirty_at is not None
+    assert campaign.actions_total == 0
+
+    monkeypatch.undo()
+    assert tasks.tallies_refresh(campaign.pk) is True
+    campaign.refresh_from_db()
+    assert (campaign.actions_total, campaign.tally_dirty_at) == (1, None)
+    assert tasks.tallies_refresh(campaign.pk) is False  # a second delivery
+
+
+def test_a_reconcile_that_fails_half_way_leaves_an_ended_campaign_marked(campaign, monkeypatch):
+    # An ended campaign is reconciled only while marked: had the reconcile
+    # taken the marker before a recompute that then failed (the database
+    # restarting under it), its totals would have stayed wrong for good.
+    Campaign.objects.filter(pk=campaign.pk).update(
+        starts_on=dt.date(2019, 1, 1), ends_on=dt.date(2019, 12, 31)
+    )
+    factories.make_report(campaign, quantity=4)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        tally_dirty_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), actions_total=0
+    )
+
+    def crash(*args, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(tallies_module, "_rows_sync", crash)
+    with pytest.raises(OperationalError):
+        services.tallies_reconcile()
+    campaign.refresh_from_db()
+    assert campaign.tally_dirty_at is not None
+    assert campaign.actions_total == 0
+
+    monkeypatch.undo()
+    services.tallies_reconcile()
+    campaign.refresh_from_db()
+    assert (campaign.actions_total, campaign.tally_dirty_at) == (4, None)
 
 
 def test_correcting_an_offline_report_replaces_never_adds(campaign):

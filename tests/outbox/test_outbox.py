@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from outbox import services
@@ -104,6 +104,44 @@ def test_a_crash_between_claim_and_send_is_retried_after_the_lease(settings, mon
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 2)
     assert mail.outbox[0].extra_headers["Message-ID"] == message.message_id
+
+
+def _database_drops_our_connection():
+    """The database ends this connection, as a restart does (or says so, on SQLite)."""
+    if connection.vendor != "postgresql":
+        raise OperationalError("disk I/O error")
+    import psycopg
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_blip_after_the_server_took_the_mail_sends_it_once(settings, monkeypatch):
+    settings.OUTBOX_SEND_ON_COMMIT = False  # sent below, by the worker's code
+    pk = enqueue()
+    real_mark = services._mark_sent
+    calls = []
+
+    def mark_after_a_blip(message_id):
+        calls.append(message_id)
+        if len(calls) == 1:
+            _database_drops_our_connection()
+        return real_mark(message_id)
+
+    monkeypatch.setattr(services, "_mark_sent", mark_after_a_blip)
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    assert services.outbox_send(message_id=pk) is True
+    assert len(calls) == 2
+    message = Message.objects.get(pk=pk)
+    assert (message.status, message.attempts) == ("sent", 1)
+    # After the lease the sweep finds nothing owed: the mail went once.
+    monkeypatch.setattr(timezone, "now", frozen(later(settings.OUTBOX_LEASE_SECONDS + 1)))
+    assert outbox_sweep() == 0
+    assert len(mail.outbox) == 1
 
 
 def test_an_smtp_failure_backs_off_then_sends(settings, smtp, monkeypatch):
