@@ -27,8 +27,11 @@ How a tally stays exact (DESIGN, "Tallies, precisely"):
 * The campaign's totals (actions, countries), its tally time and its map are
   refreshed by a task, coalesced: after commit the campaign is marked dirty
   with a conditional UPDATE and only the caller that flipped the marker
-  queues the task. The task claims the marker before it reads the tally
-  rows, so a duplicate delivery does nothing and a burst costs one refresh.
+  queues the task. The task takes the campaign's key exclusively and
+  clears the marker in the transaction that reads the tally rows and
+  writes the totals: a duplicate delivery does nothing, a burst costs one
+  refresh, and a refresh that fails (or whose worker dies) leaves the
+  marker. The recompute clears it the same way.
   Global rows need no refresh: pages sum them (a few hundred) and cache that.
 * The full recompute (SELECT ... GROUP BY over the ledger, bringing the
   rows to it by difference: only wrong, missing or vanished rows are
@@ -71,7 +74,8 @@ with FOR KEY SHARE.
 An advisory key stands in for "the campaign row" of CONVENTIONS.md: the
 campaign row itself is written by the on-commit marker and the totals
 refresh, and locking it in every ledger write would serialise a campaign's
-writers. A recompute takes only its one exclusive key, then tally rows and the
+writers. A recompute or a totals refresh takes only its one exclusive key,
+then tally rows and the
 campaign's totals row; so a writer must never hold the campaign row while it
 waits for a key: lock sources with select_for_update(of=("self",)) when the
 query joins the campaign (tests/campaigns/test_concurrency.py has the
