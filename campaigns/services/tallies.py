@@ -248,11 +248,31 @@ def _row_add(cursor, table: str, key: dict, delta: int) -> None:
 
 
 def tallies_refresh_on_commit(*, campaign_id: int | None) -> None:
+    """After commit, mark the campaign dirty (and queue its refresh): once per transaction.
+
+    A transaction that records many actions of one campaign (the demo's
+    seventy-two offline reports, a bulk decision) registers one callback:
+    with eager Celery, where nothing coalesces, each would otherwise refresh
+    the totals and draw the map again. Django drops the callbacks of a
+    savepoint rolled back, so one found pending is one that will run.
+    """
     # robust: the submission is saved whatever happens to the broker; a
     # failure here is logged and repaired by the periodic reconcile.
     if campaign_id is None:
         return
-    transaction.on_commit(lambda: _tallies_mark_dirty(campaign_id), robust=True)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(callback, "tally_campaign_id", None) == campaign_id and not callback.ran
+        for _savepoints, callback, _robust in connection.run_on_commit
+    ):
+        return
+
+    def mark() -> None:
+        mark.ran = True  # (tests run callbacks without the commit that would drop them)
+        _tallies_mark_dirty(campaign_id)
+
+    mark.tally_campaign_id, mark.ran = campaign_id, False
+    transaction.on_commit(mark, robust=True)
 
 
 def _tallies_mark_dirty(campaign_id: int) -> None:

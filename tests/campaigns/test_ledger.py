@@ -177,6 +177,41 @@ def test_a_reconcile_that_fails_half_way_leaves_an_ended_campaign_marked(campaig
     assert (campaign.actions_total, campaign.tally_dirty_at) == (4, None)
 
 
+def test_many_actions_in_one_transaction_refresh_each_campaign_once(campaign, monkeypatch):
+    other = factories.make_campaign(title="Another campaign")
+    refreshed = []
+    monkeypatch.setattr(tallies_module, "_tallies_mark_dirty", refreshed.append)
+
+    def report(c, country, quantity):
+        return services.offline_report_save(
+            report=OfflineReport(
+                campaign=c,
+                country=country,
+                kind="letter",
+                quantity=quantity,
+                organisation="Amnesty International",
+                reported_on=dt.date(2013, 1, 10),
+            )
+        )
+
+    with committed():
+        with transaction.atomic():
+            for n, country in enumerate(["PL", "DE", "LT", "IT"], start=1):
+                report(campaign, country, n)
+            report(other, "PL", 5)
+        # A savepoint rolled back takes its callback along: the next
+        # transaction's refresh is registered again, not skipped.
+        with pytest.raises(RuntimeError), transaction.atomic():
+            report(other, "DE", 7)
+            raise RuntimeError("the editor's form failed")
+    assert sorted(refreshed) == sorted([campaign.pk, other.pk])
+
+    refreshed.clear()
+    with committed():
+        report(other, "LT", 2)
+    assert refreshed == [other.pk]
+
+
 def test_correcting_an_offline_report_replaces_never_adds(campaign):
     report = factories.make_report(campaign, country="IT", kind="signature", quantity=100)
     report.quantity = 120
