@@ -288,7 +288,7 @@ def _tallies_mark_dirty(campaign_id: int) -> None:
 
 
 def tallies_mark_dirty(*, campaign_id: int) -> None:
-    """Put the marker back, e.g. after a recompute failed, for the reconcile to see."""
+    """Mark the campaign for a recompute (a tally row found short: drift), for the reconcile."""
     Campaign.objects.filter(pk=campaign_id, tally_dirty_at__isnull=True).update(
         tally_dirty_at=timezone.now()
     )
