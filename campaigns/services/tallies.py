@@ -337,44 +337,60 @@ def _day(value) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _rows_sync(cursor, model, columns: tuple, aggregate: str, params: list, **scope):
+class Synced(NamedTuple):
+    changed: bool
+    total: int  # the sum of the ledger's sums in scope
+    keys_nonempty: int  # how many distinct non-empty values of the first key column
+
+
+def _rows_sync(cursor, model, columns: tuple, aggregate: str, params: list, **scope) -> Synced:
     """Make a table's rows in scope equal the ledger's sums, touching only what differs.
 
-    ``aggregate`` is the SELECT of the sums (the key columns, then the sum);
-    it is sent with the read of the current rows as one statement (UNION ALL:
-    each side planned as it would be alone, the sums in parallel). Rows whose
-    sum is right are left as they are (same id, no write); wrong ones are
-    updated in place, missing ones inserted, vanished ones deleted: one
-    statement per kind of change (chunked), none when nothing differs. The
-    caller holds the key that keeps writers of these rows out.
-
-    Returns the sums by key and whether anything changed.
+    ``aggregate`` is the SELECT of the sums (the key columns, then the sum).
+    One statement compares them with the current rows in the database and
+    returns only the differences (missing, wrong, vanished rows) and one row
+    of totals: when all is right, one row crosses the wire, whatever the
+    number of tally rows. Rows whose sum is right are left as they are (same
+    id, no write); wrong ones are updated in place, missing ones inserted,
+    vanished ones deleted: one statement per kind of change (chunked), none
+    when nothing differs. The caller holds the key that keeps writers of
+    these rows out.
     """
     table = model._meta.db_table
     names = ", ".join(columns)
     where = " AND ".join(f"{column} = %s" for column in scope) or "1 = 1"
+    same = " AND ".join(f"c.{column} = s.{column}" for column in columns)
+    first = columns[0]
+    # The first key column is text (a country) or not; only text is counted.
+    distinct = (
+        f"COUNT(DISTINCT CASE WHEN s.{first} <> '' THEN s.{first} END)"
+        if model._meta.get_field(first).get_internal_type() == "CharField"
+        else "0"
+    )
     cursor.execute(
-        f"SELECT 0, sums.*, NULL FROM ({aggregate}) AS sums UNION ALL "  # noqa: S608
-        f"SELECT 1, {names}, quantity, id FROM {table} WHERE {where}",
+        f"WITH s ({names}, q) AS ({aggregate}), "  # noqa: S608
+        f"c AS (SELECT id, {names}, quantity FROM {table} WHERE {where}) "
+        f"SELECT 0, {', '.join(f's.{c}' for c in columns)}, s.q, c.id FROM s "
+        f"LEFT JOIN c ON {same} WHERE c.id IS NULL OR c.quantity <> s.q "
+        f"UNION ALL SELECT 1, {', '.join(f'c.{c}' for c in columns)}, NULL, c.id FROM c "
+        f"WHERE NOT EXISTS (SELECT 1 FROM s WHERE {same}) "
+        f"UNION ALL SELECT 2, {', '.join(['NULL'] * len(columns))}, SUM(s.q), {distinct} FROM s",
         [*params, *scope.values()],
     )
     day = columns.index("day") if "day" in columns else None
-    fresh, current = {}, {}
+    updates, deletes, inserts = [], [], []
+    total = keys_nonempty = 0
     for side, *key, quantity, row_id in cursor.fetchall():
-        if day is not None:
-            key[day] = _day(key[day])
-        if side == 0:
-            fresh[tuple(key)] = quantity
-        else:
-            current[tuple(key)] = (row_id, quantity)
-    updates, deletes = [], []
-    for key, (row_id, quantity) in current.items():
-        wanted = fresh.get(key)
-        if wanted is None:
+        if side == 2:
+            total, keys_nonempty = int(quantity or 0), int(row_id or 0)
+        elif side == 1:
             deletes.append(row_id)
-        elif wanted != quantity:
-            updates.append((row_id, int(wanted)))
-    inserts = [(key, int(q)) for key, q in fresh.items() if key not in current]
+        elif row_id is not None:
+            updates.append((row_id, int(quantity)))
+        else:
+            if day is not None:
+                key[day] = _day(key[day])
+            inserts.append((tuple(key), int(quantity)))
     casts = ("::bigint", "::bigint") if connection.vendor == "postgresql" else ("", "")
     one = f"(%s{casts[0]}, %s{casts[1]})"
     size = _PARAMS_PER_STATEMENT // 2
@@ -400,7 +416,7 @@ def _rows_sync(cursor, model, columns: tuple, aggregate: str, params: list, **sc
             ),
             batch_size=_PARAMS_PER_STATEMENT // (len(columns) + len(scope) + 1),
         )
-    return fresh, bool(updates or inserts or deletes)
+    return Synced(bool(updates or inserts or deletes), total, keys_nonempty)
 
 
 def campaign_tallies_recompute(*, campaign_id: int) -> bool:
@@ -436,7 +452,7 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
         # function and PostgreSQL's cast; both take the day in the
         # connection's time zone, which Django sets to UTC.
         with connection.cursor() as cursor:
-            by_country_kind, rows_changed = _rows_sync(
+            by_country_kind = _rows_sync(
                 cursor,
                 Tally,
                 ("country", "kind"),
@@ -445,7 +461,7 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
                 [campaign_id],
                 campaign_id=campaign_id,
             )
-            _by_day, days_changed = _rows_sync(
+            by_day = _rows_sync(
                 cursor,
                 DailyTally,
                 ("day",),
@@ -454,7 +470,7 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
                 [campaign_id],
                 campaign_id=campaign_id,
             )
-        changed = rows_changed or days_changed
+        changed = by_country_kind.changed or by_day.changed
         # The totals on the campaign row, the tally time (the page's "counted"
         # and its caches' key) and the map's version move with the rows. When
         # the rows were right, the row is written only if its totals were not
@@ -462,8 +478,8 @@ def campaign_tallies_recompute(*, campaign_id: int) -> bool:
         # finds everything right writes nothing, so its commit waits for no
         # disk flush, and publishes nothing.
         totals = {
-            "actions_total": sum(by_country_kind.values()),
-            "countries_total": len({country for country, _ in by_country_kind if country}),
+            "actions_total": by_country_kind.total,
+            "countries_total": by_country_kind.keys_nonempty,
         }
         # The pending-refresh marker is taken in this transaction, under the
         # key: a recompute that fails or dies leaves it for the next try (a
@@ -511,7 +527,7 @@ def global_tallies_recompute() -> bool:
                     f"SELECT country, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
                     "GROUP BY country, kind",
                     [],
-                )[1],
+                ).changed,
                 _rows_sync(
                     cursor,
                     GlobalDailyTally,
@@ -519,7 +535,7 @@ def global_tallies_recompute() -> bool:
                     f"SELECT DATE(occurred_at), SUM(quantity) FROM {action_table} "  # noqa: S608
                     "GROUP BY DATE(occurred_at)",
                     [],
-                )[1],
+                ).changed,
                 _rows_sync(
                     cursor,
                     PrisonerTally,
@@ -527,7 +543,7 @@ def global_tallies_recompute() -> bool:
                     f"SELECT prisoner_id, kind, SUM(quantity) FROM {action_table} "  # noqa: S608
                     "WHERE prisoner_id IS NOT NULL GROUP BY prisoner_id, kind",
                     [],
-                )[1],
+                ).changed,
             ]
     return any(changed)
 

@@ -102,8 +102,9 @@ def test_a_recompute_that_finds_all_right_writes_and_publishes_nothing(
     tally_rows = rows(Tally, "country", "kind", campaign=campaign)
     day_rows = rows(DailyTally, "day", campaign=campaign)
 
-    # The key (PostgreSQL), the campaign row, then per table the sums and
-    # the rows in one statement; no write. (Plus the savepoint and its release.)
+    # The key (PostgreSQL), the campaign row, then per table one statement
+    # comparing the sums with the rows; no write. (Plus the savepoint and
+    # its release.)
     with (
         django_assert_num_queries(5 + (connection.vendor == "postgresql")),
         factories.committed(),
