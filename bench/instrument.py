@@ -6,6 +6,8 @@
 * ``Counters``: in one process, the SQL queries, Redis round-trips (a pipeline
   or a script is one), Celery tasks published and mails handed to a mail
   backend while a block runs.
+* ``Statements``: in one process, each SQL statement's kind and table with
+  its count and time, so a cost is explained by the statements it ran.
 * ``submission_profile``: one submission in process, as wrk sends it, timed
   against the trivial view and counted with ``Counters``, with the project's
   own functions that cost the most (cProfile).
@@ -17,6 +19,7 @@ import contextlib
 import cProfile
 import os
 import pstats
+import re
 import statistics
 import time
 from collections import Counter
@@ -164,6 +167,75 @@ class Counters:
     def __exit__(self, *exc):
         self._stack.close()
         return False
+
+
+_TABLE_AFTER = {
+    "INSERT": re.compile(r'\bINTO\s+"?(\w+)', re.IGNORECASE),
+    "UPDATE": re.compile(r'\bUPDATE\s+"?(\w+)', re.IGNORECASE),
+    "DELETE": re.compile(r'\bDELETE\s+FROM\s+"?(\w+)', re.IGNORECASE),
+    "SELECT": re.compile(r'\bFROM\s+"?(\w+)', re.IGNORECASE),
+}
+
+
+def statement_label(sql: str) -> str:
+    """A statement's verb and table: ``INSERT letters_letterlog``; for a
+    ``WITH`` the first write it does, else ``SELECT`` and its first table."""
+    words = sql.split(None, 1)
+    verb = words[0].upper() if words else "?"
+    if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return "savepoint"
+    if verb == "WITH":
+        upper = sql.upper()
+        found = [(upper.find(w), w) for w in ("INSERT INTO", "UPDATE ", "DELETE FROM")]
+        found = [(at, w) for at, w in found if at >= 0]
+        verb = min(found)[1].split()[0] if found else "SELECT"
+        prefix = "WITH … "
+    else:
+        prefix = ""
+    pattern = _TABLE_AFTER.get(verb)
+    match = pattern.search(sql) if pattern else None
+    return f"{prefix}{verb} {match.group(1)}" if match else f"{prefix}{verb}"
+
+
+class Statements:
+    """Each SQL statement run in this process while the block runs, by label:
+    ``{label: [count, seconds]}``."""
+
+    def __init__(self):
+        self.by_label: dict[str, list] = {}
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self):
+        from django.db import connections
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                entry = self.by_label.setdefault(statement_label(sql), [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - started
+
+        for alias in connections:
+            self._stack.enter_context(connections[alias].execute_wrapper(timed))
+        return self
+
+    def __exit__(self, *exc):
+        self._stack.close()
+        return False
+
+    def summary(self, top: int = 4) -> dict:
+        """Statements in all and the ``top`` costliest labels, milliseconds."""
+        ranked = sorted(self.by_label.items(), key=lambda kv: -kv[1][1])
+        return {
+            "statements": sum(count for count, _ in self.by_label.values()),
+            "sql_ms": sum(seconds for _, seconds in self.by_label.values()) * 1000,
+            "top": [
+                {"label": label, "count": count, "ms": seconds * 1000}
+                for label, (count, seconds) in ranked[:top]
+            ],
+        }
 
 
 def _redis_command_names(packed: bytes) -> list[str]:

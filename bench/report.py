@@ -46,7 +46,10 @@ WHY = {
         "each action applies its difference to its tally rows in its own transaction; if "
         "this grows with the ledger, look for a full recompute on the request path"
     ),
-    "bulk": "a statement per letter has crept in: pin the query count (tests/letters/test_bulk.py)",
+    "bulk": (
+        "if the statements grow with the letters, one per letter has crept in: pin the "
+        "query count (tests/letters/test_bulk.py)"
+    ),
     "record": "an index grows with the ledger; check the plan of the action look-up",
     "weight": "fewer or smaller assets: simplify the country shapes or load them on demand",
     "queries": "a query per row: use select_related/prefetch_related or read from the tallies",
@@ -96,6 +99,21 @@ def _ms(value: float) -> str:
 
 def _n(count: int, one: str, many: str = "") -> str:
     return f"{count} {one if count == 1 else many or one + 's'}"
+
+
+def bulk_account(b: dict) -> str:
+    """Where one bulk approval's time goes, statement by statement, in this run."""
+    mine, floor = b.get("bulk_statements"), b.get("floor_statements")
+    if not mine or not floor:
+        return ""
+    top = ", ".join(
+        f"`{t['label']}` {_n(t['count'], 'statement')} {t['ms']:.1f} ms" for t in mine["top"]
+    )
+    return (
+        f"one more approval, untimed, ran {_n(mine['statements'], 'SQL statement')} "
+        f"({mine['sql_ms']:.0f} ms in the database driver) against the floor's "
+        f"{floor['statements']} ({floor['sql_ms']:.0f} ms); its costliest: {top}"
+    )
 
 
 def submission_account(r: dict, in_process: dict | None, cpus: int) -> str:
@@ -245,7 +263,7 @@ def rows(results: dict) -> list[list[str]]:
                 f"{ratio:.2f}× floor",
                 target,
                 _verdict(ok),
-                "" if ok else WHY["bulk"],
+                bulk_account(b) or ("" if ok else WHY["bulk"]),
             ]
         )
 

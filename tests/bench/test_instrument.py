@@ -201,3 +201,37 @@ def test_benchmarks_md_shows_both_presets_side_by_side():
     text = report.markdown({"small": results("small", 900), "full": results("full", 600)})
     assert "| map page | pass (0.90× ceiling) | **miss** (0.60× ceiling) |" in text
     assert "## The `small` preset" in text and "## The `full` preset" in text
+
+
+@pytest.mark.django_db
+def test_statements_are_counted_and_timed_by_verb_and_table(prisoner):
+    with instrument.Statements() as statements:
+        list(Letter.objects.filter(prisoner=prisoner))
+        Letter.objects.filter(prisoner=prisoner).update(body="x")
+        Letter.objects.filter(prisoner=prisoner).update(body="y")
+    summary = statements.summary()
+    assert summary["statements"] == 3
+    labels = {t["label"]: t["count"] for t in summary["top"]}
+    assert labels == {"SELECT letters_letter": 1, "UPDATE letters_letter": 2}
+    assert instrument.statement_label('WITH d AS (SELECT 1) UPDATE "t" SET a = 1') == (
+        "WITH … UPDATE t"
+    )
+
+
+def test_a_bulk_approvals_account_names_its_statements_against_the_floor():
+    bulk = {
+        "bulk": 0.040,
+        "floor": 0.010,
+        "bulk_statements": {
+            "statements": 12,
+            "sql_ms": 30.0,
+            "top": [{"label": "INSERT campaigns_tally", "count": 1, "ms": 5.2}],
+        },
+        "floor_statements": {"statements": 2, "sql_ms": 9.0, "top": []},
+    }
+    rows = {r[0]: r for r in report.rows(_run({}, bulk_approval={"100": bulk}))}
+    row = rows["bulk approval, 100 letters"]
+    assert row[2] == "4.00× floor"
+    assert row[4] == "**miss**"
+    assert "ran 12 SQL statements (30 ms in the database driver) against the floor's 2" in row[5]
+    assert "`INSERT campaigns_tally` 1 statement 5.2 ms" in row[5]
