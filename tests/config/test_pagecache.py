@@ -73,3 +73,31 @@ def test_forms_are_never_cached(client, page_cache, prisoner):
     assert stamp in first.text
     # Each showing carries its own CSRF cookie/token and spam stamp.
     assert "csrftoken" in second.cookies
+
+
+def test_a_stale_copy_is_rebuilt_by_one_request_while_the_others_get_it(
+    client, page_cache, campaign, django_assert_num_queries, monkeypatch
+):
+    import time
+
+    from django.core.cache import cache
+
+    from config import pagecache
+
+    url = campaign.get_absolute_url()
+    client.get(url)
+    factories.make_report(campaign, country="LT", quantity=7)
+    later = time.time() + 11  # the copy is stale now
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+    # Another worker is rebuilding it: this request gets the stale copy at once.
+    lock = pagecache._key("en", url) + ":rebuild"
+    assert cache.add(lock, 1, 10)
+    with django_assert_num_queries(0):
+        stale = client.get(url)
+    assert stale.status_code == 200 and 'data-country="LT"' not in stale.text
+    # The rebuild ended without storing (say it failed): the next request rebuilds.
+    cache.delete(lock)
+    assert 'data-country="LT"' in client.get(url).text
+    with django_assert_num_queries(0):
+        assert 'data-country="LT"' in client.get(url).text
+    assert cache.get(lock) is None  # the rebuild let go of its lock
