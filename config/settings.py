@@ -317,6 +317,10 @@ if not DEBUG:
 # Whole-page cache of public pages for visitors without a session
 # (config/pagecache.py); 0 turns it off.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=10)
+# A stale copy is kept this long, for the requests that arrive while one
+# renders the page again; those with no copy at all wait this long for it.
+PUBLIC_PAGE_STALE_SECONDS = env.int("PUBLIC_PAGE_STALE_SECONDS", default=300)
+PUBLIC_PAGE_WAIT_SECONDS = env.float("PUBLIC_PAGE_WAIT_SECONDS", default=3.0)
 # How far ahead /prisoners/birthdays/ looks.
 BIRTHDAYS_WINDOW_DAYS = env.int("BIRTHDAYS_WINDOW_DAYS", default=42)
 # Salt for hashing client addresses (rate limits); raw IPs are never stored.

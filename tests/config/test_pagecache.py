@@ -1,6 +1,11 @@
+import threading
+import time
+
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
+from config import pagecache
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,29 +80,59 @@ def test_forms_are_never_cached(client, page_cache, prisoner):
     assert "csrftoken" in second.cookies
 
 
-def test_a_stale_copy_is_rebuilt_by_one_request_while_the_others_get_it(
+def test_a_stale_copy_is_rendered_again_by_one_request_while_the_others_get_it(
     client, page_cache, campaign, django_assert_num_queries, monkeypatch
 ):
-    import time
-
-    from django.core.cache import cache
-
-    from config import pagecache
-
     url = campaign.get_absolute_url()
     client.get(url)
     factories.make_report(campaign, country="LT", quantity=7)
     later = time.time() + 11  # the copy is stale now
-    monkeypatch.setattr(pagecache.time, "time", lambda: later)
-    # Another worker is rebuilding it: this request gets the stale copy at once.
-    lock = pagecache._key("en", url) + ":rebuild"
+    monkeypatch.setattr(pagecache, "_now", lambda: later)
+    # Another worker is rendering it again: this request gets the stale copy at once.
+    lock = pagecache._key("en", url) + ":rendering"
     assert cache.add(lock, 1, 10)
     with django_assert_num_queries(0):
         stale = client.get(url)
     assert stale.status_code == 200 and 'data-country="LT"' not in stale.text
-    # The rebuild ended without storing (say it failed): the next request rebuilds.
+    # That render ended without storing (say it failed): the next request renders.
     cache.delete(lock)
     assert 'data-country="LT"' in client.get(url).text
     with django_assert_num_queries(0):
         assert 'data-country="LT"' in client.get(url).text
-    assert cache.get(lock) is None  # the rebuild let go of its lock
+    assert cache.get(lock) is None  # the render let go of its lock
+
+
+def test_with_no_copy_a_request_waits_for_the_one_being_rendered(
+    client, page_cache, campaign, django_assert_num_queries
+):
+    url = campaign.get_absolute_url()
+    rendered = client.get(url)
+    key = pagecache._key("en", url)
+    stored = cache.get(key)  # what the other worker will store
+    cache.delete(key)
+    assert cache.add(key + ":rendering", 1, 10)  # another worker is rendering it
+
+    def the_other_worker_stores_it():
+        time.sleep(0.2)
+        cache.set(key, stored, 300)
+
+    other = threading.Thread(target=the_other_worker_stores_it)
+    other.start()
+    started = time.monotonic()
+    with django_assert_num_queries(0):  # it did not render the page itself
+        response = client.get(url)
+    other.join()
+    assert response.content == rendered.content
+    assert 0.15 < time.monotonic() - started < 2
+
+
+def test_a_request_waits_no_longer_than_the_limit_for_a_render(
+    client, page_cache, settings, campaign
+):
+    settings.PUBLIC_PAGE_WAIT_SECONDS = 0.2
+    url = campaign.get_absolute_url()
+    assert cache.add(pagecache._key("en", url) + ":rendering", 1, 10)  # a render that hangs
+    started = time.monotonic()
+    response = client.get(url)
+    assert response.status_code == 200 and campaign.title in response.text
+    assert 0.2 <= time.monotonic() - started < 2
