@@ -91,6 +91,8 @@ def _wait_for_copy(key: str, lock: str) -> tuple | None:
             return found[key]
         if lock not in found or time.monotonic() >= deadline:
             return None
+        # Polling: the cache cannot tell a waiter when a key is set. The
+        # worker is held either way, and waiting costs no CPU, rendering does.
         time.sleep(_POLL_SECONDS)
 
 

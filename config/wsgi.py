@@ -19,8 +19,8 @@ def _warm() -> None:
 
     get_resolver().reverse_dict  # noqa: B018 (populates the resolver)
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Solidarity")
+        with translation.override(code):  # activating a language reads its catalogue
+            pass
 
 
 _warm()
